@@ -1,0 +1,12 @@
+import type { Migration } from "kysely";
+import * as initial from "./20261127000000_initial.ts";
+import * as webhookOutbox from "./20261127010000_webhook_outbox.ts";
+
+/**
+ * Every migration, by timestamped name. Listed here rather than read from the folder so that the
+ * runner works from any working directory and in any bundle. Add new ones at the end.
+ */
+export const migrations: Record<string, Migration> = {
+  "20261127000000_initial": initial,
+  "20261127010000_webhook_outbox": webhookOutbox,
+};

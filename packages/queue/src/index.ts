@@ -1,0 +1,5 @@
+export * from "./catalog.ts";
+export * from "./connection.ts";
+export * from "./operationState.ts";
+export * from "./payloads.ts";
+export * from "./routing.ts";

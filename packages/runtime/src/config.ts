@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Parses the environment once with a schema and returns a frozen, typed object. A bad or missing
+ * variable fails start-up with a message that names it.
+ *
+ * @example
+ * const config = loadConfig(z.object({ PORT: z.coerce.number().default(3000) }), process.env);
+ */
+export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): Readonly<z.infer<T>> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** A comma-separated list variable (`a, b,c`), empty entries dropped. */
+export const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+/** A boolean variable: true/false/1/0/yes/no. */
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ["true", "1", "yes"].includes(value)));
+
+/** The variables every process reads: where PostgreSQL and Redis are, and how the queues are laid out. */
+export const commonEnv = {
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .default("redis://127.0.0.1:6379"),
+  REDIS_CLUSTER_NODES: commaList,
+  QUEUE_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/)
+    .default("acct"),
+  PARTITIONS: z.coerce.number().int().min(1).max(256).default(16),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};

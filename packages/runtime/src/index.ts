@@ -1,0 +1,5 @@
+export * from "./config.ts";
+export * from "./health.ts";
+export * from "./logger.ts";
+export * from "./probeServer.ts";
+export * from "./shutdown.ts";

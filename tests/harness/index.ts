@@ -1,0 +1,3 @@
+export { harnessRedisUrl, uniquePrefix } from "./redis-keys.ts";
+export { type TestDatabase, useTestDatabase } from "./test-database.ts";
+export { type WaitForOptions, waitFor } from "./wait-for.ts";
