@@ -1,14 +1,102 @@
-import { Hono } from "hono";
+import type { Logger } from "@accounts/runtime";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimits, jsonBodies } from "./http/bodyRules.ts";
+import type { ApiEnv } from "./http/context.ts";
+import { ApiError, type ErrorCode, renderProblem } from "./http/errors.ts";
+import { requestIdMiddleware } from "./http/requestId.ts";
+import { newRouter } from "./http/router.ts";
+import { accountEntriesRoute } from "./routes/accounts.entries.ts";
+import { accountBalanceRoutes } from "./routes/accounts.ts";
+import { currencyRoutes } from "./routes/currencies.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
+import { batchRoute } from "./routes/operations.batch.ts";
+import { getOperationRoute } from "./routes/operations.get.ts";
+import { submitOperationRoute } from "./routes/operations.submit.ts";
+import type { ApiServices } from "./services.ts";
 
-export type AppDeps = HealthDeps;
+export interface AppDeps extends HealthDeps {
+  log: Logger;
+  services: ApiServices;
+  /** Establishes `c.get("client")` or answers 401. */
+  authenticate: MiddlewareHandler<ApiEnv>;
+  /** Per-client request rate limit (429). */
+  rateLimit: MiddlewareHandler<ApiEnv>;
+  /** More authenticated `/v1` routes (deliveries, admin). */
+  extraRoutes?: readonly OpenAPIHono<ApiEnv>[];
+}
+
+const HTTP_CODES: Record<number, ErrorCode> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "unavailable",
+};
 
 /**
  * The HTTP application, wired from its dependencies (no globals), so tests build it with real
  * PostgreSQL and Redis and serve it in-process.
  */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
+  const app = newRouter();
+  app.use("*", requestIdMiddleware());
+  app.use("*", async (c, next) => {
+    c.set("log", deps.log);
+    await next();
+  });
   app.route("/", healthRoutes(deps));
+  app.route("/", docsRoutes());
+
+  app.use("/v1/*", bodyLimits(), deps.authenticate, deps.rateLimit, jsonBodies());
+  const s = deps.services;
+  app.route("/", batchRoute(s));
+  app.route("/", submitOperationRoute(s));
+  app.route("/", getOperationRoute(s));
+  app.route("/", accountBalanceRoutes(s));
+  app.route("/", accountEntriesRoute(s));
+  app.route("/", currencyRoutes(s));
+  for (const extra of deps.extraRoutes ?? []) app.route("/", extra);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key created with `npm run ctl -- clients create`.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Accounts processor",
+      version: "1.0.0",
+      description:
+        "Balance engine of a crypto exchange: submit balance mutations (accepted durably, applied in " +
+        "order per account, exactly once), read results by poll or webhook, read balances and entries.",
+    },
+  });
+
+  app.notFound((c) => renderProblem(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      return renderProblem(c, error.code, error.message, {
+        ...(error.options.errors ? { errors: error.options.errors } : {}),
+        ...(error.options.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: error.options.retryAfterSeconds }
+          : {}),
+      });
+    }
+    if (error instanceof HTTPException && HTTP_CODES[error.status]) {
+      // Hono's own refusals: malformed JSON (400), wrong media type (415)...
+      return renderProblem(c, HTTP_CODES[error.status] as ErrorCode, error.message || "invalid request");
+    }
+    // A bug: logged with the request id, never shown (no stack, no SQL in the answer).
+    c.get("log").error({ err: error, requestId: c.get("requestId"), path: c.req.path }, "unhandled error");
+    return renderProblem(c, "internal", "internal error; quote the request id when reporting it");
+  });
   return app;
 }

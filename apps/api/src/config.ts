@@ -1,4 +1,5 @@
 import { commonEnv, loadConfig } from "@accounts/runtime";
+import { webhookPolicyEnv } from "@accounts/webhooks";
 import { z } from "zod";
 
 /** The API's configuration, parsed once from the environment at start. */
@@ -8,6 +9,23 @@ export const apiEnvSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   /** Seconds a draining instance keeps answering before it closes (the load balancer's grace). */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(1),
+  /**
+   * Seconds between reloads of the API clients into memory: a revoked key keeps working on an
+   * instance for at most this long. A new key works at once (an unknown key triggers a reload,
+   * at most one per second).
+   */
+  CLIENT_REFRESH_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
+  /** Failed authentications one address may make per minute before it gets 429 (brute force). */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** A key with every scope, created at start when no client has it (local use and tests). */
+  BOOTSTRAP_API_KEY: z.string().optional(),
+  /** Concurrent submissions for one partition wait at most this long (ms) to share a queue job. */
+  COALESCE_MAX_WAIT_MS: z.coerce.number().min(0).max(50).default(1),
+  /** Most operations in one queue job. */
+  COALESCE_MAX_OPERATIONS: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Submissions get 503 once Redis memory use passes this share of maxmemory. */
+  REDIS_MEMORY_REFUSE_RATIO: z.coerce.number().min(0.1).max(1).default(0.9),
+  ...webhookPolicyEnv,
 });
 
 export type ApiConfig = z.infer<typeof apiEnvSchema>;

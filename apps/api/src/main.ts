@@ -1,18 +1,78 @@
-import { createDb, createPool } from "@accounts/db";
-import { createRedis } from "@accounts/queue";
+import { CurrencyCache, createDb, createPool, ensureBootstrapClient } from "@accounts/db";
+import { createRedis, type QueuedOperation } from "@accounts/queue";
 import { createLogger, onShutdown, runHealthChecks } from "@accounts/runtime";
+import { cachingResolver, callbackUrlPolicy, checkCallbackUrl, systemResolver } from "@accounts/webhooks";
 import { serve } from "@hono/node-server";
+import { Coalescer } from "./accept/coalescer.ts";
+import { RedisMemoryGuard } from "./accept/memoryGuard.ts";
+import { QueueSink } from "./accept/queueSink.ts";
 import { createApp } from "./app.ts";
+import { AuditLogWriter } from "./auth/auditLog.ts";
+import { authenticate } from "./auth/authenticate.ts";
+import { ClientRegistry } from "./auth/clientRegistry.ts";
+import { AuthFailureLimiter, ClientRateLimiter, rateLimit } from "./auth/rateLimit.ts";
+import { requireScope } from "./auth/requireScope.ts";
 import { loadApiConfig } from "./config.ts";
+import { FinishedNotifier } from "./read/finishedNotifier.ts";
+import { deliveriesRoute } from "./routes/deliveries.ts";
 
 const config = loadApiConfig();
 const log = createLogger({ service: "api", level: config.LOG_LEVEL });
 const pool = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: "accounts-api" });
 const db = createDb(pool);
-const redis = createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, "commands");
+const redisConfig = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+const commands = createRedis(redisConfig, "commands");
+const queueConnection = createRedis(redisConfig, "queue");
+const subscriber = createRedis(redisConfig, "worker");
+const catalog = { namespace: config.QUEUE_NAMESPACE, partitions: config.PARTITIONS };
+const states = {
+  redis: commands,
+  namespace: config.QUEUE_NAMESPACE,
+  ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+};
 let ready = false;
 
+if (config.BOOTSTRAP_API_KEY) await ensureBootstrapClient(db, config.BOOTSTRAP_API_KEY);
+const registry = ClientRegistry.forDatabase(db, log, {
+  refreshIntervalMs: config.CLIENT_REFRESH_SECONDS * 1000,
+});
+await registry.start();
+const audit = AuditLogWriter.forDatabase(db, log);
+const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
+const limiter = new ClientRateLimiter();
+const sink = new QueueSink(queueConnection, catalog);
+const coalescer = new Coalescer<QueuedOperation>({
+  maxWaitMs: config.COALESCE_MAX_WAIT_MS,
+  maxItems: config.COALESCE_MAX_OPERATIONS,
+  store: (partition, operations) => sink.store(partition, operations),
+});
+const memory = new RedisMemoryGuard(commands, config.REDIS_MEMORY_REFUSE_RATIO);
+memory.start();
+const policy = callbackUrlPolicy({
+  allowHttp: config.WEBHOOK_ALLOW_HTTP,
+  allowlist: config.WEBHOOK_ALLOWLIST,
+  resolve: cachingResolver(systemResolver, 30_000),
+});
+const currencies = new CurrencyCache(db);
+await currencies.all();
+
+const services = {
+  db,
+  states,
+  currencies,
+  accept: { db, states, coalescer, partitions: config.PARTITIONS, log },
+  notifier: new FinishedNotifier(subscriber, config.QUEUE_NAMESPACE),
+  redisFull: () => memory.isFull(),
+  checkCallbackUrl: async (url: string) => {
+    const check = await checkCallbackUrl(url, policy);
+    // A name that does not resolve right now is judged again at delivery; everything else is final.
+    return check.ok || check.transient ? null : check.reason;
+  },
+  requireScope: (scope: Parameters<typeof requireScope>[0]) => requireScope(scope, audit),
+};
+
 const app = createApp({
+  log,
   ready: () => ready,
   health: () =>
     runHealthChecks({
@@ -21,10 +81,14 @@ const app = createApp({
         return undefined;
       },
       redis: async () => {
-        await redis.ping();
+        await commands.ping();
         return undefined;
       },
     }),
+  services,
+  authenticate: authenticate(registry, audit, { failures }),
+  rateLimit: rateLimit(limiter),
+  extraRoutes: [deliveriesRoute(services)],
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -37,6 +101,12 @@ onShutdown(log, async () => {
   ready = false;
   await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_SECONDS * 1000));
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  redis.disconnect();
+  memory.stop();
+  registry.close();
+  await audit.close();
+  await sink.close();
+  services.notifier.close();
+  commands.disconnect();
+  queueConnection.disconnect();
   await db.destroy();
 });

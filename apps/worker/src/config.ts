@@ -1,4 +1,5 @@
 import { commonEnv, loadConfig } from "@accounts/runtime";
+import { webhookPolicyEnv } from "@accounts/webhooks";
 import { z } from "zod";
 
 /** The worker's configuration, parsed once from the environment at start. */
@@ -6,6 +7,25 @@ export const workerEnvSchema = z.object({
   ...commonEnv,
   /** Port of /health, /ready and /metrics. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9101),
+  /** How long a failed operation stays readable as `failed` (an operator retries it meanwhile). */
+  FAILED_OPERATION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .default(30 * 86400),
+  /** Retries of a batch failing for a non-transient reason before its operations are isolated. */
+  NON_TRANSIENT_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
+  /** Milliseconds a partition job's lock lasts without renewal before another worker may take it. */
+  PARTITION_LOCK_MS: z.coerce.number().int().min(5000).default(30_000),
+  ...webhookPolicyEnv,
+  /** Webhook deliveries in flight per worker process. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Total time of one delivery attempt (connect, TLS, request, answer); API.md says 10 s. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Seconds between two sweeps of the webhook outbox. */
+  OUTBOX_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(10),
+  /** Age after which an outbox row counts as left behind by a dead worker and is queued by the sweeper. */
+  OUTBOX_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(30),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

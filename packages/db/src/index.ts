@@ -1,3 +1,18 @@
+export { type BalanceAt, getBalanceAt } from "./accounts/getBalanceAt.ts";
+export { type BalanceRow, getBalances } from "./accounts/getBalances.ts";
+export { type EntryRow, type ListEntriesQuery, listEntries } from "./accounts/listEntries.ts";
+export { type AuditEvent, insertAuditEvents } from "./audit/insertAuditEvents.ts";
+export { type BootstrapResult, ensureBootstrapClient } from "./clients/ensureBootstrapClient.ts";
+export { findActiveClientByKeyHash } from "./clients/findActiveClientByKeyHash.ts";
+export { getClientSecret } from "./clients/getClientSecret.ts";
+export { insertClient } from "./clients/insertClient.ts";
+export { listClients } from "./clients/listClients.ts";
+export { loadActiveClients } from "./clients/loadActiveClients.ts";
+export { revokeClient } from "./clients/revokeClient.ts";
+export type { ActiveClient, ClientSummary, NewClient } from "./clients/types.ts";
+export { CurrencyCache } from "./currencies/currencyCache.ts";
+export { insertCurrency } from "./currencies/insertCurrency.ts";
+export { type Currency, listCurrencies } from "./currencies/listCurrencies.ts";
 export type * from "./database.ts";
 export * from "./errors.ts";
 export { applyOperationBatch } from "./ledger/applyOperationBatch.ts";
@@ -6,6 +21,19 @@ export {
   type InvariantReport,
   type InvariantViolation,
 } from "./ledger/checkLedgerInvariants.ts";
-export type { BatchInput, OperationOutcome, PendingOperation } from "./ledger/types.ts";
+export {
+  type BatchInput,
+  newPendingOperation,
+  type OperationOutcome,
+  type PendingOperation,
+} from "./ledger/types.ts";
 export { migrateToLatest } from "./migrator.ts";
+export { finalOperationOf, findOperation } from "./operations/findOperation.ts";
 export * from "./pool.ts";
+export { deleteOutboxRows } from "./webhooks/deleteOutboxRows.ts";
+export { findOutboxRows } from "./webhooks/findOutboxRows.ts";
+export { findStaleOutbox } from "./webhooks/findStaleOutbox.ts";
+export { insertDeliveryAttempt, type NewDeliveryAttempt } from "./webhooks/insertDeliveryAttempt.ts";
+export { type DeliveryAttemptRow, listDeliveries } from "./webhooks/listDeliveries.ts";
+export { OUTBOX_COLUMNS, type OutboxRow } from "./webhooks/outboxRow.ts";
+export { OUTBOX_SWEEP_LOCK_KEY, tryLockOutboxSweep } from "./webhooks/tryLockOutboxSweep.ts";

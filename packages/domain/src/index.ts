@@ -1,4 +1,5 @@
 export * from "./accounts.ts";
+export * from "./apiKeys.ts";
 export * from "./book.ts";
 export * from "./ids.ts";
 export * from "./money.ts";

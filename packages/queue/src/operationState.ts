@@ -9,7 +9,7 @@ import type { RedisClient } from "./connection.ts";
  *
  * - `{ns}:idem:{clientId}:{sha256(key)}` = `opId|requestHash`, written with SET NX GET before the
  *   operation is queued. It maps a client's Idempotency-Key to the operation id it got the first time.
- * - `{ns}:op:{opId}` = `state|clientId|acceptedAtMs[|problem]`, where state is `A` (accepted: its job
+ * - `{ns}:op:{opId}` = `state|clientId|acceptedAtMs|type[|problem]`, where state is `A` (accepted: its job
  *   is stored) or `F` (failed: applying hit an error that retries did not cure).
  *
  * The states are designed so that a crash at any point is repaired by the caller's retry: the op
@@ -29,9 +29,16 @@ export type IdempotencyClaim =
   | { kind: "new" }
   | { kind: "existing"; operationId: string; requestHash: string };
 
+export interface PendingOperationRef {
+  id: string;
+  clientId: string;
+  acceptedAt: number;
+  type: string;
+}
+
 export type PendingState =
-  | { state: "accepted"; clientId: string; acceptedAt: number }
-  | { state: "failed"; clientId: string; acceptedAt: number; problem: string };
+  | { state: "accepted"; clientId: string; acceptedAt: number; type: string }
+  | { state: "failed"; clientId: string; acceptedAt: number; type: string; problem: string };
 
 function idemKey(store: OperationStateStore, clientId: string, idempotencyKey: string): string {
   const digest = createHash("sha256").update(idempotencyKey).digest("base64url");
@@ -83,11 +90,16 @@ export async function releaseIdempotencyKey(
 /** Marks operations accepted: their job is stored. Call only after the queue acknowledged the job. */
 export async function markAccepted(
   store: OperationStateStore,
-  operations: readonly { id: string; clientId: string; acceptedAt: number }[],
+  operations: readonly PendingOperationRef[],
 ): Promise<void> {
   await Promise.all(
     operations.map((op) =>
-      store.redis.set(opKey(store, op.id), `A|${op.clientId}|${op.acceptedAt}`, "EX", store.ttlSeconds),
+      store.redis.set(
+        opKey(store, op.id),
+        `A|${op.clientId}|${op.acceptedAt}|${op.type}`,
+        "EX",
+        store.ttlSeconds,
+      ),
     ),
   );
 }
@@ -95,14 +107,19 @@ export async function markAccepted(
 /** Marks operations failed (not final: an operator retries them), keeping them for `ttlSeconds`. */
 export async function markFailed(
   store: OperationStateStore,
-  operations: readonly { id: string; clientId: string; acceptedAt: number }[],
+  operations: readonly PendingOperationRef[],
   problem: string,
   ttlSeconds: number,
 ): Promise<void> {
-  const text = problem.replaceAll("|", "/").slice(0, 500);
+  const text = problem.slice(0, 500);
   await Promise.all(
     operations.map((op) =>
-      store.redis.set(opKey(store, op.id), `F|${op.clientId}|${op.acceptedAt}|${text}`, "EX", ttlSeconds),
+      store.redis.set(
+        opKey(store, op.id),
+        `F|${op.clientId}|${op.acceptedAt}|${op.type}|${text}`,
+        "EX",
+        ttlSeconds,
+      ),
     ),
   );
 }
@@ -122,10 +139,11 @@ export async function readPendingState(
 ): Promise<PendingState | null> {
   const value = await store.redis.get(opKey(store, operationId));
   if (value === null) return null;
-  const [state, clientId = "", acceptedAt = "0", ...problem] = value.split("|");
-  if (state === "F")
-    return { state: "failed", clientId, acceptedAt: Number(acceptedAt), problem: problem.join("|") };
-  return { state: "accepted", clientId, acceptedAt: Number(acceptedAt) };
+  const [state, clientId = "", acceptedAt = "0", type = "", ...problem] = value.split("|");
+  if (state === "F") {
+    return { state: "failed", clientId, acceptedAt: Number(acceptedAt), type, problem: problem.join("|") };
+  }
+  return { state: "accepted", clientId, acceptedAt: Number(acceptedAt), type };
 }
 
 /** The Pub/Sub channel on which workers announce operations that became final. */

@@ -54,5 +54,12 @@ export const commonEnv = {
     .regex(/^[a-z0-9_-]{1,32}$/)
     .default("acct"),
   PARTITIONS: z.coerce.number().int().min(1).max(256).default(16),
+  /** How long an Idempotency-Key is honoured, and how long an accepted operation may wait to be applied. */
+  IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .default(86400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 };

@@ -17,10 +17,11 @@ import {
   createPool,
   type Db,
   migrateToLatest,
+  newPendingOperation,
   type PendingOperation,
 } from "@accounts/db";
 import { createDatabase, databaseUrl, type PostgresServer, startPostgres } from "@accounts/devstack";
-import { newOperationId, type OperationRequest } from "@accounts/domain";
+import type { OperationRequest } from "@accounts/domain";
 import type pg from "pg";
 
 const { values: args } = parseArgs({
@@ -64,14 +65,7 @@ function makeRequest(workload: "uniform" | "hot", i: number): OperationRequest {
 }
 
 function pending(request: OperationRequest): PendingOperation {
-  return {
-    id: newOperationId(),
-    clientId: "bench",
-    idempotencyKey: null,
-    request,
-    requestHash: "bench",
-    acceptedAt: new Date(),
-  };
+  return newPendingOperation(request, "bench");
 }
 
 async function seed(db: Db): Promise<void> {

@@ -1,11 +1,11 @@
-import { newOperationId, type OperationRequest } from "@accounts/domain";
+import type { OperationRequest } from "@accounts/domain";
 import { useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createPool, type Db } from "../pool.ts";
 import { applyOperationBatch } from "./applyOperationBatch.ts";
 import { checkLedgerInvariants } from "./checkLedgerInvariants.ts";
-import type { OperationOutcome, PendingOperation } from "./types.ts";
+import { newPendingOperation, type OperationOutcome, type PendingOperation } from "./types.ts";
 
 // Real PostgreSQL (the harness clones the migrated template for this file); nothing is faked.
 
@@ -36,14 +36,7 @@ function user(label: string): string {
 }
 
 function pending(request: OperationRequest, clientId = "client-a"): PendingOperation {
-  return {
-    id: newOperationId(),
-    clientId,
-    idempotencyKey: null,
-    request,
-    requestHash: "test",
-    acceptedAt: new Date(),
-  };
+  return newPendingOperation(request, clientId, "test");
 }
 
 const credit = (userId: string, currency: string, amount: string): OperationRequest => ({

@@ -1,10 +1,11 @@
-import { formatAmount, newOperationId, type OperationRequest } from "@accounts/domain";
+import { formatAmount, type OperationRequest } from "@accounts/domain";
 import { useTestDatabase } from "@accounts/tests/harness";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createPool, type Db } from "../pool.ts";
 import { applyOperationBatch } from "./applyOperationBatch.ts";
 import { checkLedgerInvariants } from "./checkLedgerInvariants.ts";
+import { newPendingOperation } from "./types.ts";
 
 // The ledger core against a deliberately simple in-memory model written without the core's code, and
 // under concurrent partitions. Real PostgreSQL from the harness.
@@ -174,14 +175,7 @@ describe("the core agrees with the model", () => {
             const outcomes = await applyOperationBatch(db, {
               partition: 2,
               scales,
-              operations: batch.map((request) => ({
-                id: newOperationId(),
-                clientId: "model",
-                idempotencyKey: null,
-                request,
-                requestHash: "h",
-                acceptedAt: new Date(),
-              })),
+              operations: batch.map((request) => newPendingOperation(request, "model")),
             });
             for (const [i, outcome] of outcomes.entries()) {
               const expected = model.apply(batch[i] as OperationRequest);
@@ -223,14 +217,9 @@ describe("concurrent partitions", () => {
     await applyOperationBatch(db, {
       partition: 0,
       scales,
-      operations: users.map((u) => ({
-        id: newOperationId(),
-        clientId: "x",
-        idempotencyKey: null,
-        request: { type: "credit", account: { userId: u, currency: "USD" }, amount: "100" },
-        requestHash: "h",
-        acceptedAt: new Date(),
-      })),
+      operations: users.map((u) =>
+        newPendingOperation({ type: "credit", account: { userId: u, currency: "USD" }, amount: "100" }, "x"),
+      ),
     });
     const randomTransfer = (): OperationRequest => {
       const from = users[Math.floor(Math.random() * users.length)] as string;
@@ -255,14 +244,7 @@ describe("concurrent partitions", () => {
           applyOperationBatch(db, {
             partition,
             scales,
-            operations: Array.from({ length: 15 }, () => ({
-              id: newOperationId(),
-              clientId: "x",
-              idempotencyKey: null,
-              request: randomTransfer(),
-              requestHash: "h",
-              acceptedAt: new Date(),
-            })),
+            operations: Array.from({ length: 15 }, () => newPendingOperation(randomTransfer(), "x")),
           }),
         ),
       );

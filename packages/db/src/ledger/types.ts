@@ -1,4 +1,4 @@
-import type { OperationRequest, Rejection } from "@accounts/domain";
+import { acceptedAtOf, newOperationId, type OperationRequest, type Rejection } from "@accounts/domain";
 import type { StoredBalance } from "../database.ts";
 
 /** An accepted operation waiting to be applied, as a partition job carries it. */
@@ -33,4 +33,20 @@ export interface BatchInput {
   operations: readonly PendingOperation[];
   /** Currency code to scale, covering at least the currencies of the batch (others are rejected). */
   scales: ReadonlyMap<string, number>;
+}
+
+/**
+ * A new pending operation with a fresh id (for tests, benchmarks and tools that apply operations
+ * without the API). Its acceptance time is the id's time, as for every operation.
+ *
+ * @example
+ * newPendingOperation({ type: "credit", account: { userId: "a", currency: "BTC" }, amount: "1" }, "bench")
+ */
+export function newPendingOperation(
+  request: OperationRequest,
+  clientId: string,
+  requestHash = "-",
+): PendingOperation {
+  const id = newOperationId();
+  return { id, clientId, idempotencyKey: null, request, requestHash, acceptedAt: acceptedAtOf(id) };
 }

@@ -1,0 +1,72 @@
+import { z } from "@hono/zod-openapi";
+
+/** Schemas of responses and common inputs, shared by the routes and the OpenAPI document. */
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().meta({ example: "invalid_request" }),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    requestId: z.string(),
+  })
+  .openapi("Problem");
+
+export function problemResponse(description: string) {
+  return { description, content: { "application/problem+json": { schema: problemSchema } } };
+}
+
+/** The error answers every authenticated route may give. */
+export const commonErrors = {
+  400: problemResponse("Invalid request (code invalid_request)"),
+  401: problemResponse("Missing or unknown API key (code unauthorized)"),
+  403: problemResponse("The key lacks the scope this route needs (code forbidden)"),
+  429: problemResponse("Rate limit exceeded (code rate_limited, with Retry-After)"),
+  503: problemResponse("A dependency is unavailable (code unavailable, with Retry-After)"),
+} as const;
+
+export const balanceSchema = z
+  .object({
+    userId: z.string(),
+    currency: z.string(),
+    available: z.string().meta({ example: "0.40000000" }),
+    reserved: z.string().meta({ example: "0.10000000" }),
+    total: z.string().meta({ example: "0.50000000" }),
+    version: z.number().int(),
+  })
+  .openapi("Balance");
+
+export const operationViewSchema = z
+  .object({
+    id: z.string().meta({ example: "op_01KB3Z8Q6M2Y9W4T7R5N1C0D8F" }),
+    type: z.string().meta({ example: "reserve" }),
+    status: z.enum(["accepted", "applied", "rejected", "failed"]),
+    request: z.record(z.string(), z.unknown()).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    acceptedAt: z.string().meta({ example: "2026-11-27T06:00:00.000Z" }),
+    finishedAt: z.string().optional(),
+    balances: z.array(balanceSchema).optional(),
+    rejection: z.object({ code: z.string(), message: z.string() }).optional(),
+    problem: z.object({ code: z.string(), detail: z.string() }).optional(),
+  })
+  .openapi("Operation");
+
+export const acceptedSchema = z
+  .object({
+    id: z.string(),
+    status: z.literal("accepted"),
+    acceptedAt: z.string(),
+  })
+  .openapi("Accepted");
+
+export const userIdParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+  .openapi({ param: { name: "userId", in: "path" }, example: "alice" });
+
+export const currencyParam = z
+  .string()
+  .regex(/^[A-Z0-9]{2,12}$/)
+  .openapi({ param: { name: "currency", in: "path" }, example: "BTC" });

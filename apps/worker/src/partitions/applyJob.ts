@@ -1,0 +1,159 @@
+import type { CurrencyCache, Db, OperationOutcome, PendingOperation } from "@accounts/db";
+import {
+  type ApplyJob,
+  applyJobSchema,
+  markFailed,
+  type OperationStateStore,
+  type QueuedOperation,
+} from "@accounts/queue";
+import type { Logger } from "@accounts/runtime";
+import { type Job, UnrecoverableError, WaitingError } from "bullmq";
+import { afterCommit, type CommitHook } from "./afterCommit.ts";
+import { applyWithRetry, PoisonBatchError, StoppingError } from "./applyWithRetry.ts";
+
+export interface ApplyJobDeps {
+  db: Db;
+  currencies: CurrencyCache;
+  states: OperationStateStore;
+  log: Logger;
+  /** Aborted when the worker stops. */
+  stopping: AbortSignal;
+  hooks: readonly CommitHook[];
+  /** How long a failed operation's state stays readable (seconds). */
+  failedTtlSeconds: number;
+  nonTransientRetries: number;
+  onTransientFailure?: (error: unknown) => void;
+}
+
+export interface ApplySummary {
+  operations: number;
+  applied: number;
+  rejected: number;
+  replayed: number;
+  failed: number;
+}
+
+function toPending(op: QueuedOperation): PendingOperation {
+  return {
+    id: op.id,
+    clientId: op.clientId,
+    idempotencyKey: op.idempotencyKey,
+    request: op.request,
+    requestHash: op.requestHash,
+    acceptedAt: new Date(op.acceptedAt),
+  };
+}
+
+function currenciesOf(job: ApplyJob): Set<string> {
+  const codes = new Set<string>();
+  for (const { request } of job.operations) {
+    if (request.type === "transfer") for (const posting of request.postings) codes.add(posting.currency);
+    else codes.add(request.account.currency);
+  }
+  return codes;
+}
+
+function summarize(outcomes: readonly OperationOutcome[], failed: number): ApplySummary {
+  return {
+    operations: outcomes.length + failed,
+    applied: outcomes.filter((o) => o.status === "applied" && !o.replayed).length,
+    rejected: outcomes.filter((o) => o.status === "rejected" && !o.replayed).length,
+    replayed: outcomes.filter((o) => o.replayed).length,
+    failed,
+  };
+}
+
+/**
+ * The processor of a partition queue: applies the job's operations in one transaction (retrying in
+ * place on transient failures), then runs the post-commit steps.
+ *
+ * A batch that keeps failing for another reason is split: each operation is tried on its own, the
+ * good ones are applied, the poisonous ones are marked `failed` (a poll shows it), and the job
+ * fails with the error visible on the dashboard. Retrying it there re-runs only what is not
+ * applied yet (applied ids are skipped).
+ *
+ * When the worker stops while a batch waits for the database, the job goes back to the front of its
+ * queue (so nothing overtakes it) for the next worker to take.
+ */
+export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
+  return async (job: Job, token?: string): Promise<ApplySummary> => {
+    const parsed = applyJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`malformed apply job: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    }
+    const operations = parsed.data.operations.map(toPending);
+    const scales = await deps.currencies.scalesFor(currenciesOf(parsed.data));
+    const retry = {
+      log: deps.log,
+      stopping: deps.stopping,
+      nonTransientRetries: deps.nonTransientRetries,
+      ...(deps.onTransientFailure ? { onTransientFailure: deps.onTransientFailure } : {}),
+    };
+    try {
+      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales }, retry);
+      await afterCommit(outcomes, partition, deps);
+      return summarize(outcomes, 0);
+    } catch (error) {
+      if (error instanceof StoppingError) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (!(error instanceof PoisonBatchError)) throw error;
+      return isolatePoison(job, operations, scales, partition, error, deps, retry);
+    }
+  };
+}
+
+async function isolatePoison(
+  job: Job,
+  operations: PendingOperation[],
+  scales: ReadonlyMap<string, number>,
+  partition: number,
+  batchError: PoisonBatchError,
+  deps: ApplyJobDeps,
+  retry: Parameters<typeof applyWithRetry>[2],
+): Promise<ApplySummary> {
+  const applied: OperationOutcome[] = [];
+  const failed: PendingOperation[] = [];
+  let firstProblem = batchError.message;
+  for (const op of operations) {
+    try {
+      applied.push(
+        ...(await applyWithRetry(
+          deps.db,
+          { partition, operations: [op], scales },
+          { ...retry, nonTransientRetries: 0 },
+        )),
+      );
+    } catch (error) {
+      if (!(error instanceof PoisonBatchError)) throw error;
+      if (failed.length === 0) firstProblem = error.message;
+      failed.push(op);
+    }
+  }
+  if (applied.length > 0) await afterCommit(applied, partition, deps);
+  // Every operation went through on its own: the batch as a whole was the problem, not one of them.
+  if (failed.length === 0) return summarize(applied, 0);
+  await markFailed(
+    deps.states,
+    failed.map((op) => ({
+      id: op.id,
+      clientId: op.clientId,
+      acceptedAt: op.acceptedAt.getTime(),
+      type: op.request.type,
+    })),
+    firstProblem,
+    deps.failedTtlSeconds,
+  );
+  deps.log.error(
+    {
+      partition,
+      jobId: job.id,
+      failed: failed.map((op) => op.id),
+      applied: applied.length,
+      problem: firstProblem,
+    },
+    "operations failed: retries did not cure them; the job is failed for an operator to retry",
+  );
+  throw new UnrecoverableError(`${failed.length} of ${operations.length} operations failed: ${firstProblem}`);
+}

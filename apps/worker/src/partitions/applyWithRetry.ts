@@ -1,0 +1,78 @@
+import {
+  applyOperationBatch,
+  type BatchInput,
+  type Db,
+  isMissingPartitionError,
+  isRetryableDatabaseError,
+  type OperationOutcome,
+} from "@accounts/db";
+import type { Logger } from "@accounts/runtime";
+import { sql } from "kysely";
+import { pause, retryDelayMs } from "./backoff.ts";
+
+/** Thrown when the worker is stopping while a batch waits for the database to come back. */
+export class StoppingError extends Error {
+  override readonly name = "StoppingError";
+}
+
+/** Thrown when a batch failed for a reason retries did not cure (a bug or corrupt data). */
+export class PoisonBatchError extends Error {
+  override readonly name = "PoisonBatchError";
+}
+
+export interface RetryOptions {
+  log: Logger;
+  /** Aborted when the worker stops: the batch is handed back instead of retried here. */
+  stopping: AbortSignal;
+  /** Retries of a non-transient failure before the batch is declared poison. */
+  nonTransientRetries: number;
+  /** Called on each transient failure (for metrics). */
+  onTransientFailure?: (error: unknown) => void;
+}
+
+/**
+ * Applies a batch, retrying in place until it succeeds: the job stays active, so no later job of the
+ * partition can overtake it (per-account order). Transient failures (database down, deadlock,
+ * serialization, a concurrent writer) are retried for as long as they last; a missing time partition
+ * is created and retried; anything else is retried a few times and then thrown as
+ * {@link PoisonBatchError}. An outage never turns operations into rejections.
+ */
+export async function applyWithRetry(
+  db: Db,
+  input: BatchInput,
+  options: RetryOptions,
+): Promise<OperationOutcome[]> {
+  let transient = 0;
+  let other = 0;
+  for (;;) {
+    if (options.stopping.aborted) throw new StoppingError("worker stopping");
+    try {
+      return await applyOperationBatch(db, input);
+    } catch (error) {
+      if (isMissingPartitionError(error)) {
+        options.log.warn({ err: error }, "time partition missing: creating the coming partitions now");
+        await sql`SELECT ensure_time_partitions(7, 2)`.execute(db).catch(() => {});
+        continue;
+      }
+      if (isRetryableDatabaseError(error)) {
+        transient += 1;
+        options.onTransientFailure?.(error);
+        const delay = retryDelayMs(transient);
+        if (transient === 1 || transient % 20 === 0) {
+          options.log.warn(
+            { err: error, partition: input.partition, attempt: transient, delayMs: delay },
+            "transient failure applying a batch: retrying in place",
+          );
+        }
+        await pause(delay, options.stopping);
+        continue;
+      }
+      other += 1;
+      if (other > options.nonTransientRetries) {
+        throw new PoisonBatchError(error instanceof Error ? error.message : String(error), { cause: error });
+      }
+      options.log.error({ err: error, partition: input.partition, attempt: other }, "batch failed: retrying");
+      await pause(retryDelayMs(other, 200, 2000), options.stopping);
+    }
+  }
+}

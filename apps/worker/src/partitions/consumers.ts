@@ -1,0 +1,66 @@
+import { allPartitionQueues, type Catalog, createRedis, type RedisConfig } from "@accounts/queue";
+import type { Logger } from "@accounts/runtime";
+import { Queue, Worker } from "bullmq";
+import { type ApplyJobDeps, createApplyProcessor } from "./applyJob.ts";
+
+export interface PartitionConsumers {
+  readonly workers: readonly Worker[];
+  /** Stops taking jobs, finishes (or hands back) the active ones, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * One BullMQ consumer per partition queue, each with at most ONE active job across all worker
+ * processes: the queue's global concurrency is 1, and each consumer here runs one job at a time.
+ * Several worker processes share the partitions: whichever is free takes the next job of a
+ * partition, but never while another holds one. That serial application is the per-account order.
+ *
+ * A consumer never fails a job for stalling (`maxStalledCount` is effectively unlimited): a job
+ * stalls when a worker dies or loses Redis, and it is then simply run again (applied ids are skipped).
+ */
+export async function startPartitionConsumers(
+  deps: Omit<ApplyJobDeps, "stopping"> & {
+    catalog: Catalog;
+    redis: RedisConfig;
+    log: Logger;
+    lockDurationMs?: number;
+  },
+): Promise<PartitionConsumers> {
+  const abort = new AbortController();
+  const connection = createRedis(deps.redis, "worker");
+  const queues = allPartitionQueues(deps.catalog);
+  const workers: Worker[] = [];
+  for (const [partition, ref] of queues.entries()) {
+    const queue = new Queue(ref.name, { connection, prefix: ref.prefix });
+    await queue.setGlobalConcurrency(1);
+    await queue.close();
+    const worker = new Worker(
+      ref.name,
+      createApplyProcessor({ ...deps, stopping: abort.signal }, partition),
+      {
+        connection,
+        prefix: ref.prefix,
+        concurrency: 1,
+        lockDuration: deps.lockDurationMs ?? 30_000,
+        maxStalledCount: 1_000_000,
+        autorun: true,
+      },
+    );
+    worker.on("failed", (job, error) => {
+      deps.log.error({ partition, jobId: job?.id, err: error }, "partition job failed");
+    });
+    worker.on("error", (error) => {
+      deps.log.warn({ partition, err: error }, "partition consumer error");
+    });
+    workers.push(worker);
+  }
+  return {
+    workers,
+    async close() {
+      // Jobs waiting for the database give their job back at once instead of waiting for it.
+      abort.abort();
+      await Promise.all(workers.map((worker) => worker.close()));
+      connection.disconnect();
+    },
+  };
+}
