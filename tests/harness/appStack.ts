@@ -17,6 +17,8 @@ export type AppName = "api" | "worker" | "scheduler";
 export interface StackProcess {
   readonly name: string;
   readonly app: AppName;
+  /** The environment it runs with (ports, namespace...). */
+  readonly env: Readonly<Record<string, string>>;
   pid(): number;
   /** SIGTERM and wait for the exit (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<void>;
@@ -49,6 +51,13 @@ export interface AppStackOptions {
   /** Servers to use instead of the harness's (fault tests bring their own). */
   databaseAdminUrl?: string;
   redisUrl?: string;
+  /**
+   * The migrated database to clone on the admin server. Default: the harness's template, which exists
+   * only on the harness's server, so a test that brings its own PostgreSQL names its own template.
+   */
+  templateDatabase?: string;
+  /** Folder of the stack's log file (and its backups and log files). Default: the harness's folder. */
+  logDir?: string;
 }
 
 /**
@@ -62,15 +71,17 @@ export interface AppStackOptions {
  * await fetch(`${stack.apiUrl}/v1/currencies`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
  */
 export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
+  // inject() exists only inside vitest: runners started with tsx (faults, soak) pass every value.
   const database: ClonedDatabase = await cloneTemplate(
     options.databaseAdminUrl ?? inject("adminDatabaseUrl"),
-    inject("templateDatabase"),
+    options.templateDatabase ?? inject("templateDatabase"),
   );
   const namespace = uniquePrefix("e2e").toLowerCase().slice(0, 32);
   const apiPort = await freePort();
   const apiKey = `ak_${"0123456789abcdef"}_${randomBytes(32).toString("base64url")}`;
   const redisUrl = options.redisUrl ?? inject("redisUrl");
-  const logFile = join(inject("harnessDir"), `${namespace}.log`);
+  const stackDir = options.logDir ?? inject("harnessDir");
+  const logFile = join(stackDir, `${namespace}.log`);
   const log = createWriteStream(logFile, { flags: "a" });
   const common: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -81,6 +92,10 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     LOG_LEVEL: "info",
     BOOTSTRAP_API_KEY: apiKey,
     SHUTDOWN_GRACE_SECONDS: "0",
+    // Never write into the repository: backups and logs of a test stack stay in the harness folder.
+    BACKUP_DIR: join(stackDir, namespace, "backups"),
+    LOG_DIR: join(stackDir, namespace, "logs"),
+    SCHEDULE_BACKUP: "off",
     ...options.env,
   };
   const processes: StackProcess[] = [];
@@ -142,6 +157,7 @@ function makeProcess(
   return {
     name,
     app,
+    env,
     pid: () => child?.pid ?? -1,
     running,
     async start() {

@@ -1,8 +1,8 @@
 import type { Logger } from "@accounts/runtime";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { bodyLimits, jsonBodies } from "./http/bodyRules.ts";
+import { jsonBodies } from "./http/bodyRules.ts";
 import type { ApiEnv } from "./http/context.ts";
 import { ApiError, type ErrorCode, renderProblem } from "./http/errors.ts";
 import { requestIdMiddleware } from "./http/requestId.ts";
@@ -26,6 +26,12 @@ export interface AppDeps extends HealthDeps {
   rateLimit: MiddlewareHandler<ApiEnv>;
   /** More authenticated `/v1` routes (deliveries, admin). */
   extraRoutes?: readonly OpenAPIHono<ApiEnv>[];
+  /** Metrics and the log line of every request (`observeRequests`); first after the request id. */
+  observeRequests?: MiddlewareHandler<ApiEnv>;
+  /** Audits admin actions (`auditAdminActions`): POST /v1/currencies and /v1/admin/*. */
+  auditAdmin?: MiddlewareHandler<ApiEnv>;
+  /** The queue dashboard, mounted at /admin/queues with its own (Basic-capable) authentication. */
+  queueDashboard?: Hono<ApiEnv>;
 }
 
 const HTTP_CODES: Record<number, ErrorCode> = {
@@ -51,10 +57,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     c.set("log", deps.log);
     await next();
   });
+  if (deps.observeRequests) app.use("*", deps.observeRequests);
   app.route("/", healthRoutes(deps));
+  if (deps.queueDashboard) app.route("/admin/queues", deps.queueDashboard);
   app.route("/", docsRoutes());
 
-  app.use("/v1/*", bodyLimits(), deps.authenticate, deps.rateLimit, jsonBodies());
+  app.use("/v1/*", deps.authenticate, deps.rateLimit, jsonBodies());
+  if (deps.auditAdmin) {
+    // Before the routes: handlers run in the order they were registered.
+    app.post("/v1/currencies", deps.auditAdmin);
+    app.use("/v1/admin/*", deps.auditAdmin);
+  }
   const s = deps.services;
   app.route("/", batchRoute(s));
   app.route("/", submitOperationRoute(s));

@@ -1,19 +1,36 @@
 import { CurrencyCache, createDb, createPool, ensureBootstrapClient } from "@accounts/db";
-import { createRedis, type QueuedOperation } from "@accounts/queue";
-import { createLogger, onShutdown, runHealthChecks } from "@accounts/runtime";
+import { createRedis, type MaintenanceJob, type QueuedOperation } from "@accounts/queue";
+import {
+  createLogger,
+  createMetricsRegistry,
+  metricsEndpoint,
+  onShutdown,
+  performanceCheck,
+  RecentLatency,
+  runHealthChecks,
+} from "@accounts/runtime";
 import { cachingResolver, callbackUrlPolicy, checkCallbackUrl, systemResolver } from "@accounts/webhooks";
 import { serve } from "@hono/node-server";
+import type { Queue } from "bullmq";
 import { Coalescer } from "./accept/coalescer.ts";
 import { RedisMemoryGuard } from "./accept/memoryGuard.ts";
 import { QueueSink } from "./accept/queueSink.ts";
+import { openCatalogQueues } from "./admin/catalogQueues.ts";
+import { queueDashboard } from "./admin/queueDashboard.ts";
 import { createApp } from "./app.ts";
+import { auditAdminActions } from "./auth/auditAdminActions.ts";
 import { AuditLogWriter } from "./auth/auditLog.ts";
 import { authenticate } from "./auth/authenticate.ts";
 import { ClientRegistry } from "./auth/clientRegistry.ts";
 import { AuthFailureLimiter, ClientRateLimiter, rateLimit } from "./auth/rateLimit.ts";
 import { requireScope } from "./auth/requireScope.ts";
 import { loadApiConfig } from "./config.ts";
+import { createApiMetrics } from "./metrics/apiMetrics.ts";
+import { countAuthFailures } from "./metrics/countAuthFailures.ts";
+import { observeRequests } from "./metrics/observeRequests.ts";
+import { QueueDepthSampler } from "./metrics/queueDepth.ts";
 import { FinishedNotifier } from "./read/finishedNotifier.ts";
+import { adminMaintenanceRoutes, enqueueOnQueue } from "./routes/admin.ts";
 import { deliveriesRoute } from "./routes/deliveries.ts";
 
 const config = loadApiConfig();
@@ -38,13 +55,30 @@ const registry = ClientRegistry.forDatabase(db, log, {
 });
 await registry.start();
 const audit = AuditLogWriter.forDatabase(db, log);
+// Every catalog queue, opened once for the queue dashboard and the queue depth metrics.
+const catalogQueues = openCatalogQueues(queueConnection, catalog);
+const maintenanceJobs = catalogQueues.queues.find((open) => open.kind === "maintenance")
+  ?.queue as Queue<MaintenanceJob>;
+const acceptLatency = new RecentLatency();
+const metrics = createApiMetrics(createMetricsRegistry("api"), {
+  pool,
+  queues: new QueueDepthSampler(catalogQueues.queues, queueConnection),
+  redis: commands,
+  audit: () => audit.stats(),
+  longPolls: () => services.notifier.waiting(),
+});
+const audited = countAuthFailures(audit, metrics.authFailures);
 const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
 const limiter = new ClientRateLimiter();
 const sink = new QueueSink(queueConnection, catalog);
 const coalescer = new Coalescer<QueuedOperation>({
   maxWaitMs: config.COALESCE_MAX_WAIT_MS,
   maxItems: config.COALESCE_MAX_OPERATIONS,
-  store: (partition, operations) => sink.store(partition, operations),
+  store: async (partition, operations) => {
+    await sink.store(partition, operations);
+    metrics.batchOperations.observe(operations.length);
+    metrics.accepted(operations);
+  },
 });
 const memory = new RedisMemoryGuard(commands, config.REDIS_MEMORY_REFUSE_RATIO);
 memory.start();
@@ -84,11 +118,36 @@ const app = createApp({
         await commands.ping();
         return undefined;
       },
+      performance: performanceCheck({
+        latencies: { accept: acceptLatency },
+        thresholdMs: config.HEALTH_P95_THRESHOLD_MS,
+      }),
     }),
+  metrics: metricsEndpoint(metrics.registry),
+  observeRequests: observeRequests({
+    http: metrics.http,
+    acceptLatency,
+    onAcceptUnavailable: () => metrics.acceptUnavailable(),
+    logRequests: config.LOG_REQUESTS,
+  }),
+  auditAdmin: auditAdminActions(audit),
+  queueDashboard: queueDashboard({
+    queues: catalogQueues.queues,
+    authenticate: authenticate(registry, audited, { failures, basicRealm: "accounts" }),
+    requireAdmin: services.requireScope("admin"),
+    auditActions: auditAdminActions(audit),
+  }),
   services,
-  authenticate: authenticate(registry, audit, { failures }),
+  authenticate: authenticate(registry, audited, { failures }),
   rateLimit: rateLimit(limiter),
-  extraRoutes: [deliveriesRoute(services)],
+  extraRoutes: [
+    deliveriesRoute(services),
+    adminMaintenanceRoutes({
+      db,
+      requireScope: services.requireScope,
+      enqueueMaintenance: enqueueOnQueue(maintenanceJobs),
+    }),
+  ],
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -105,6 +164,7 @@ onShutdown(log, async () => {
   registry.close();
   await audit.close();
   await sink.close();
+  await catalogQueues.close();
   services.notifier.close();
   commands.disconnect();
   queueConnection.disconnect();

@@ -1,7 +1,17 @@
+import { resolve } from "node:path";
 import { createDb, createPool } from "@accounts/db";
 import { createRedis } from "@accounts/queue";
-import { createLogger, onShutdown, runHealthChecks, startProbeServer } from "@accounts/runtime";
+import {
+  createLogger,
+  createMetricsRegistry,
+  metricsEndpoint,
+  observeDatabasePool,
+  onShutdown,
+  runHealthChecks,
+  startProbeServer,
+} from "@accounts/runtime";
 import { loadSchedulerConfig } from "./config.ts";
+import { startScheduler } from "./startScheduler.ts";
 
 const config = loadSchedulerConfig();
 const log = createLogger({ service: "scheduler", level: config.LOG_LEVEL });
@@ -10,7 +20,10 @@ const pool = createPool(config.DATABASE_URL, {
   applicationName: "accounts-scheduler",
 });
 const db = createDb(pool);
-const redis = createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, "worker");
+// Health pings only: fails fast while Redis is away instead of queueing the ping.
+const redis = createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, "commands");
+const registry = createMetricsRegistry("scheduler");
+observeDatabasePool(registry, pool);
 let ready = false;
 
 const probes = await startProbeServer({
@@ -27,12 +40,23 @@ const probes = await startProbeServer({
         return undefined;
       },
     }),
+  metrics: metricsEndpoint(registry),
 });
+const scheduler = await startScheduler({ config, db, log, registry });
 ready = true;
-log.info({ port: config.SCHEDULER_METRICS_PORT }, "scheduler started");
+log.info(
+  {
+    port: config.SCHEDULER_METRICS_PORT,
+    backupDir: resolve(config.BACKUP_DIR),
+    logDir: config.LOG_DIR ?? null,
+  },
+  "scheduler started",
+);
 
 onShutdown(log, async () => {
   ready = false;
+  // Waits for the task in progress; one killed meanwhile is resumed by another replica (stalled job).
+  await scheduler.close();
   probes.close();
   redis.disconnect();
   await db.destroy();

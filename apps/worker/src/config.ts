@@ -15,6 +15,10 @@ export const workerEnvSchema = z.object({
     .default(30 * 86400),
   /** Retries of a batch failing for a non-transient reason before its operations are isolated. */
   NON_TRANSIENT_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
+  /** Waiting jobs of a partition applied in the same transaction as the active one (0: never). */
+  ABSORB_MAX_JOBS: z.coerce.number().int().min(0).max(1000).default(100),
+  /** Most operations in one transaction when absorbing waiting jobs. */
+  ABSORB_MAX_OPERATIONS: z.coerce.number().int().min(1).max(20_000).default(2000),
   /** Milliseconds a partition job's lock lasts without renewal before another worker may take it. */
   PARTITION_LOCK_MS: z.coerce.number().int().min(5000).default(30_000),
   ...webhookPolicyEnv,

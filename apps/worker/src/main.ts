@@ -1,8 +1,18 @@
 import { CurrencyCache, createDb, createPool } from "@accounts/db";
 import { createRedis } from "@accounts/queue";
-import { createLogger, onShutdown, runHealthChecks, startProbeServer } from "@accounts/runtime";
+import {
+  createLogger,
+  createMetricsRegistry,
+  metricsEndpoint,
+  onShutdown,
+  performanceCheck,
+  RecentLatency,
+  runHealthChecks,
+  startProbeServer,
+} from "@accounts/runtime";
 import { callbackUrlPolicy } from "@accounts/webhooks";
 import { loadWorkerConfig } from "./config.ts";
+import { createWorkerMetrics } from "./metrics.ts";
 import { startPartitionConsumers } from "./partitions/consumers.ts";
 import { startWebhookDelivery } from "./webhooks/deliveryWorker.ts";
 import { dispatchNotifications } from "./webhooks/dispatchNotifications.ts";
@@ -23,6 +33,8 @@ const states = {
   ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
 };
 let ready = false;
+const appliedLatency = new RecentLatency();
+const metrics = createWorkerMetrics(createMetricsRegistry("worker"), { pool, appliedLatency });
 
 const probes = await startProbeServer({
   port: config.WORKER_METRICS_PORT,
@@ -37,22 +49,34 @@ const probes = await startProbeServer({
         await commands.ping();
         return undefined;
       },
+      performance: performanceCheck({
+        latencies: { applied: appliedLatency },
+        thresholdMs: config.HEALTH_P95_THRESHOLD_MS,
+      }),
     }),
+  metrics: metricsEndpoint(metrics.registry),
 });
 
 const webhooks = openWebhookQueue(redisConfig, catalog);
 const notify = { db, queue: webhooks.queue, log };
 const consumers = await startPartitionConsumers({
   db,
-  currencies: new CurrencyCache(db),
+  // Reload at once on every unknown code, without the cache's minimum interval: a job only carries codes
+  // the API found registered, so an unknown one was registered since the last load, and judging it
+  // on the stale table would reject a valid operation as `unknown_currency` for good.
+  currencies: new CurrencyCache(db, 0),
   states,
   log,
-  hooks: [(outcomes) => dispatchNotifications(notify, outcomes)],
+  hooks: [(outcomes) => dispatchNotifications(notify, outcomes), metrics.commitHook],
+  onTransientFailure: () => metrics.transientFailure(),
+  onOperationsFailed: (operations) => metrics.operationsFailed(operations),
+  jobs: metrics.jobs,
   failedTtlSeconds: config.FAILED_OPERATION_TTL_SECONDS,
   nonTransientRetries: config.NON_TRANSIENT_RETRIES,
   catalog,
   redis: redisConfig,
   lockDurationMs: config.PARTITION_LOCK_MS,
+  absorbLimits: { maxJobs: config.ABSORB_MAX_JOBS, maxOperations: config.ABSORB_MAX_OPERATIONS },
 });
 const sweeper = startOutboxSweeper(notify, {
   intervalMs: config.OUTBOX_SWEEP_SECONDS * 1000,
@@ -66,6 +90,7 @@ const delivery = startWebhookDelivery({
   policy: callbackUrlPolicy({ allowHttp: config.WEBHOOK_ALLOW_HTTP, allowlist: config.WEBHOOK_ALLOWLIST }),
   concurrency: config.WEBHOOK_CONCURRENCY,
   timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  onAttempt: (outcome) => metrics.webhookAttempt(outcome),
 });
 ready = true;
 log.info({ partitions: config.PARTITIONS, port: config.WORKER_METRICS_PORT }, "worker started");

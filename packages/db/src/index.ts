@@ -27,6 +27,38 @@ export {
   type OperationOutcome,
   type PendingOperation,
 } from "./ledger/types.ts";
+export {
+  claimMaintenanceRun,
+  type RunClaim,
+  type RunClaimRequest,
+} from "./maintenance/claimMaintenanceRun.ts";
+export { closeInterruptedRuns } from "./maintenance/closeInterruptedRuns.ts";
+export { COUNTED_TABLES, type CountedTable, countTableRows } from "./maintenance/countTableRows.ts";
+export {
+  type DeleteExpiredRequest,
+  deleteExpiredRows,
+  EXPIRING_TABLES,
+  type ExpiringTable,
+} from "./maintenance/deleteExpiredRows.ts";
+export { type DropPartitionRequest, dropTimePartition } from "./maintenance/dropTimePartition.ts";
+export { type EnsurePartitionsRequest, ensureTimePartitions } from "./maintenance/ensureTimePartitions.ts";
+export { findLatestRuns } from "./maintenance/findLatestRuns.ts";
+export { findNewestBackup, type NewestBackup } from "./maintenance/findNewestBackup.ts";
+export { finishMaintenanceRun } from "./maintenance/finishMaintenanceRun.ts";
+export { insertMaintenanceRun, type NewMaintenanceRun } from "./maintenance/insertMaintenanceRun.ts";
+export { type ListMaintenanceRunsQuery, listMaintenanceRuns } from "./maintenance/listMaintenanceRuns.ts";
+export {
+  listTimePartitions,
+  type TimePartition,
+  type TimePartitionedTable,
+} from "./maintenance/listTimePartitions.ts";
+export {
+  MAINTENANCE_RUN_COLUMNS,
+  type MaintenanceRunRow,
+  type MaintenanceRunStatus,
+  type MaintenanceTrigger,
+} from "./maintenance/maintenanceRun.ts";
+export { VACUUM_TABLES, type VacuumTable, vacuumAnalyze } from "./maintenance/vacuumAnalyze.ts";
 export { migrateToLatest } from "./migrator.ts";
 export { finalOperationOf, findOperation } from "./operations/findOperation.ts";
 export * from "./pool.ts";

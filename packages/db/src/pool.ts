@@ -54,9 +54,23 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   return pool;
 }
 
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
 /** A Kysely instance over a pool. Destroying it ends the pool. */
 export function createDb(pool: pg.Pool): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * The pool under a Kysely instance made by {@link createDb}: the ledger core talks to pg directly
+ * (COPY and named prepared statements, which Kysely does not offer).
+ */
+export function poolOf(db: Kysely<Database>): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("this Kysely instance was not made by createDb(); pass one that was");
+  return pool;
 }
 
 export type Db = Kysely<Database>;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { ulid } from "ulidx";
+import { ulid } from "./ulid.ts";
 
 /**
  * API keys and webhook secrets of API clients.

@@ -1,6 +1,4 @@
-import { decodeTime, monotonicFactory } from "ulidx";
-
-const nextUlid = monotonicFactory();
+import { decodeUlidTime, ulid } from "./ulid.ts";
 
 export const OPERATION_ID_PATTERN = /^op_[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -15,7 +13,7 @@ export const OPERATION_ID_PATTERN = /^op_[0-9A-HJKMNP-TV-Z]{26}$/;
  * acceptedAtOf(id)             // 2026-11-27T06:00:00.000Z
  */
 export function newOperationId(): string {
-  return `op_${nextUlid()}`;
+  return `op_${ulid()}`;
 }
 
 /** The acceptance time of an operation: the time part of its id. */
@@ -29,5 +27,5 @@ export function isOperationId(value: string): boolean {
 
 /** The acceptance time (ms since epoch) encoded in an operation id. */
 export function operationIdTime(id: string): number {
-  return decodeTime(id.slice(3));
+  return decodeUlidTime(id.slice(3));
 }

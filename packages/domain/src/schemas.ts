@@ -27,7 +27,11 @@ export const currencyCodeSchema = z
 
 export const amountSchema = z
   .string()
-  .regex(AMOUNT_PATTERN, 'amount must be a decimal string like "12.5" (no sign, exponent or leading zeros)')
+  .regex(AMOUNT_PATTERN, {
+    message: 'amount must be a decimal string like "12.5" (no sign, exponent or leading zeros)',
+    // A malformed amount gets one error, not also "must be greater than zero" and the digit count.
+    abort: true,
+  })
   .refine((value) => /[1-9]/.test(value), "amount must be greater than zero")
   .refine(
     (value) => value.replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length <= MAX_SIGNIFICANT_DIGITS,

@@ -9,7 +9,8 @@ import type { RedisClient } from "./connection.ts";
  *
  * - `{ns}:idem:{clientId}:{sha256(key)}` = `opId|requestHash`, written with SET NX GET before the
  *   operation is queued. It maps a client's Idempotency-Key to the operation id it got the first time.
- * - `{ns}:op:{opId}` = `state|clientId|acceptedAtMs|type[|problem]`, where state is `A` (accepted: its job
+ * - `{ns}:op:{opId}` = `D` (done: final in PostgreSQL, a short-lived tombstone), or
+ *   `state|clientId|acceptedAtMs|type[|problem]`, where state is `A` (accepted: its job
  *   is stored) or `F` (failed: applying hit an error that retries did not cure).
  *
  * The states are designed so that a crash at any point is repaired by the caller's retry: the op
@@ -94,11 +95,13 @@ export async function markAccepted(
 ): Promise<void> {
   await Promise.all(
     operations.map((op) =>
+      // NX: a worker may have applied the operation already and left its tombstone (see below).
       store.redis.set(
         opKey(store, op.id),
         `A|${op.clientId}|${op.acceptedAt}|${op.type}`,
         "EX",
         store.ttlSeconds,
+        "NX",
       ),
     ),
   );
@@ -129,8 +132,16 @@ export async function clearPendingStates(
   store: OperationStateStore,
   operationIds: readonly string[],
 ): Promise<void> {
-  await Promise.all(operationIds.map((id) => store.redis.unlink(opKey(store, id))));
+  // A short-lived tombstone, not a delete: the API writes "accepted" after the job is stored, and a
+  // fast worker can apply the job before that write lands. The API's SET NX then finds the tombstone
+  // and writes nothing, instead of leaving an "accepted" record behind for the whole TTL.
+  await Promise.all(
+    operationIds.map((id) => store.redis.set(opKey(store, id), "D", "EX", TOMBSTONE_SECONDS)),
+  );
 }
+
+/** How long the "done" tombstone of a finished operation stays (longer than any accept round trip). */
+const TOMBSTONE_SECONDS = 60;
 
 /** The pending state of an operation, or null when Redis has none (final, unknown or never queued). */
 export async function readPendingState(
@@ -138,7 +149,7 @@ export async function readPendingState(
   operationId: string,
 ): Promise<PendingState | null> {
   const value = await store.redis.get(opKey(store, operationId));
-  if (value === null) return null;
+  if (value === null || value === "D") return null;
   const [state, clientId = "", acceptedAt = "0", type = "", ...problem] = value.split("|");
   if (state === "F") {
     return { state: "failed", clientId, acceptedAt: Number(acceptedAt), type, problem: problem.join("|") };

@@ -62,4 +62,9 @@ export const commonEnv = {
     .max(30 * 86400)
     .default(86400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * `/health` reports `performance: degraded` when the p95 of the last minute's accept latency (API)
+   * or accept-to-finish latency (worker) passes this many milliseconds.
+   */
+  HEALTH_P95_THRESHOLD_MS: z.coerce.number().min(1).max(600_000).default(500),
 };

@@ -8,7 +8,8 @@ const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * Audits every state-changing admin request (`admin.action`: client, address, method, path,
  * status), after it ran. Reads are not audited: the dashboard polls, and an audit log full of
- * polls hides what matters. Goes after `authenticate()` and `requireScope("admin")`.
+ * polls hides what matters. Refusals (401, 403) are not audited here either: `authenticate()` and
+ * `requireScope()` already audit them (`auth.failed`, `auth.forbidden`). Goes after `authenticate()`.
  *
  * @example
  * app.use("/v1/admin/*", requireScope("admin"), auditAdminActions(audit));
@@ -20,7 +21,7 @@ export function auditAdminActions(
   const clientIp = options.clientIp ?? socketAddress;
   return async (c, next) => {
     await next();
-    if (READS.has(c.req.method)) return;
+    if (READS.has(c.req.method) || c.res.status === 401 || c.res.status === 403) return;
     audit.record({
       event: "admin.action",
       clientId: c.get("client")?.id ?? null,

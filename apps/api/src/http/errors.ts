@@ -6,6 +6,8 @@ export type ErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  /** 404 of `GET /v1/accounts/{userId}/balances/{currency}` for a code not in the currency table (API.md). */
+  | "unknown_currency"
   | "method_not_allowed"
   | "idempotency_key_reused"
   | "payload_too_large"
@@ -23,6 +25,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
     case "forbidden":
       return 403;
     case "not_found":
+    case "unknown_currency":
       return 404;
     case "method_not_allowed":
       return 405;
@@ -46,6 +49,7 @@ const TITLES: Record<ErrorCode, string> = {
   unauthorized: "Unauthorized",
   forbidden: "Forbidden",
   not_found: "Not found",
+  unknown_currency: "Unknown currency",
   method_not_allowed: "Method not allowed",
   idempotency_key_reused: "Idempotency key reused",
   payload_too_large: "Payload too large",

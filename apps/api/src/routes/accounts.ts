@@ -57,7 +57,7 @@ const oneRoute = createRoute({
       description: "The balance",
       content: { "application/json": { schema: accountBalanceSchema.extend({ userId: z.string() }) } },
     },
-    404: problemResponse("Unknown currency (code not_found)"),
+    404: problemResponse("Unknown currency (code unknown_currency)"),
     ...commonErrors,
   },
 });
@@ -87,7 +87,8 @@ export function accountBalanceRoutes(services: ApiServices) {
     const { userId, currency } = c.req.valid("param");
     const { at } = c.req.valid("query");
     const scale = (await services.currencies.scalesFor([currency])).get(currency);
-    if (scale === undefined) throw new ApiError("not_found", `${currency} is not a registered currency`);
+    if (scale === undefined)
+      throw new ApiError("unknown_currency", `${currency} is not a registered currency`);
     if (at !== undefined) {
       const past = await getBalanceAt(services.db, userId, currency, new Date(at));
       return c.json(

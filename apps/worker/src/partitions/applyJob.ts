@@ -1,6 +1,5 @@
 import type { CurrencyCache, Db, OperationOutcome, PendingOperation } from "@accounts/db";
 import {
-  type ApplyJob,
   applyJobSchema,
   markFailed,
   type OperationStateStore,
@@ -8,6 +7,7 @@ import {
 } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
+import { type Absorbed, NOTHING_ABSORBED, removeAbsorbed } from "./absorbWaiting.ts";
 import { afterCommit, type CommitHook } from "./afterCommit.ts";
 import { applyWithRetry, PoisonBatchError, StoppingError } from "./applyWithRetry.ts";
 
@@ -23,6 +23,10 @@ export interface ApplyJobDeps {
   failedTtlSeconds: number;
   nonTransientRetries: number;
   onTransientFailure?: (error: unknown) => void;
+  /** Takes the jobs waiting behind the active one, to apply with it (see absorbWaiting.ts). */
+  absorb?: (alreadyTaken: number) => Promise<Absorbed>;
+  /** Called with the operations marked `failed` (poison), e.g. to count them. */
+  onOperationsFailed?: (operations: readonly PendingOperation[]) => void;
 }
 
 export interface ApplySummary {
@@ -44,9 +48,9 @@ function toPending(op: QueuedOperation): PendingOperation {
   };
 }
 
-function currenciesOf(job: ApplyJob): Set<string> {
+function currenciesOf(operations: readonly PendingOperation[]): Set<string> {
   const codes = new Set<string>();
-  for (const { request } of job.operations) {
+  for (const { request } of operations) {
     if (request.type === "transfer") for (const posting of request.postings) codes.add(posting.currency);
     else codes.add(request.account.currency);
   }
@@ -81,8 +85,10 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed apply job: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     }
-    const operations = parsed.data.operations.map(toPending);
-    const scales = await deps.currencies.scalesFor(currenciesOf(parsed.data));
+    const absorbed = deps.absorb ? await deps.absorb(parsed.data.operations.length) : NOTHING_ABSORBED;
+    const own = parsed.data.operations.map(toPending);
+    const operations = absorbed.jobs.length > 0 ? [...own, ...absorbed.operations.map(toPending)] : own;
+    const scales = await deps.currencies.scalesFor(currenciesOf(operations));
     const retry = {
       log: deps.log,
       stopping: deps.stopping,
@@ -90,7 +96,10 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
       ...(deps.onTransientFailure ? { onTransientFailure: deps.onTransientFailure } : {}),
     };
     try {
-      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales }, retry);
+      // A job's first run rarely holds stored ids: skip the lookup (the primary key still guards).
+      const likelyFresh = job.attemptsStarted <= 1;
+      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales, likelyFresh }, retry);
+      await removeAbsorbed(absorbed);
       await afterCommit(outcomes, partition, deps);
       return summarize(outcomes, 0);
     } catch (error) {
@@ -99,6 +108,9 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
         throw new WaitingError();
       }
       if (!(error instanceof PoisonBatchError)) throw error;
+      // The poison may sit in an absorbed job: apply this job alone; the others fail on their own turn.
+      if (absorbed.jobs.length > 0)
+        return createApplyProcessor({ ...deps, absorb: undefined }, partition)(job, token);
       return isolatePoison(job, operations, scales, partition, error, deps, retry);
     }
   };
@@ -145,6 +157,7 @@ async function isolatePoison(
     firstProblem,
     deps.failedTtlSeconds,
   );
+  deps.onOperationsFailed?.(failed);
   deps.log.error(
     {
       partition,

@@ -1,7 +1,9 @@
 import { allPartitionQueues, type Catalog, createRedis, type RedisConfig } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { Queue, Worker } from "bullmq";
+import { type AbsorbLimits, absorbWaiting } from "./absorbWaiting.ts";
 import { type ApplyJobDeps, createApplyProcessor } from "./applyJob.ts";
+import { type JobObserver, observeApplyJob } from "./observeJob.ts";
 
 export interface PartitionConsumers {
   readonly workers: readonly Worker[];
@@ -24,19 +26,31 @@ export async function startPartitionConsumers(
     redis: RedisConfig;
     log: Logger;
     lockDurationMs?: number;
+    /** Told about every finished job (metrics). */
+    jobs?: JobObserver;
+    /** Waiting jobs applied together with the active one (0 jobs: never). */
+    absorbLimits?: AbsorbLimits;
   },
 ): Promise<PartitionConsumers> {
   const abort = new AbortController();
   const connection = createRedis(deps.redis, "worker");
   const queues = allPartitionQueues(deps.catalog);
   const workers: Worker[] = [];
+  const openQueues: Queue[] = [];
+  const limits = deps.absorbLimits ?? { maxJobs: 100, maxOperations: 2000 };
   for (const [partition, ref] of queues.entries()) {
     const queue = new Queue(ref.name, { connection, prefix: ref.prefix });
     await queue.setGlobalConcurrency(1);
-    await queue.close();
+    openQueues.push(queue);
+    const absorb = (alreadyTaken: number) => absorbWaiting(queue, alreadyTaken, limits);
     const worker = new Worker(
       ref.name,
-      createApplyProcessor({ ...deps, stopping: abort.signal }, partition),
+      observeApplyJob(
+        createApplyProcessor({ ...deps, stopping: abort.signal, absorb }, partition),
+        partition,
+        deps.log,
+        deps.jobs,
+      ),
       {
         connection,
         prefix: ref.prefix,
@@ -60,6 +74,7 @@ export async function startPartitionConsumers(
       // Jobs waiting for the database give their job back at once instead of waiting for it.
       abort.abort();
       await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all(openQueues.map((queue) => queue.close()));
       connection.disconnect();
     },
   };

@@ -3,9 +3,11 @@ import type { Database } from "../database.ts";
 import { listCurrencies } from "./listCurrencies.ts";
 
 /**
- * Currency scales held in memory. Currencies are only ever added, so a cache is safe; an unknown
- * code triggers a reload (another process may have just registered it), at most once per
- * `minReloadIntervalMs` so that a flood of unknown codes cannot hammer the database.
+ * Currency scales held in memory. Currencies are only ever added, so a cache is safe. An unknown
+ * code always triggers a reload (another process may have just registered it): one within
+ * `minReloadIntervalMs` of the previous load WAITS for the interval to pass and then reloads, so an
+ * answer is never older than the moment it was asked, while a flood of unknown codes costs at most
+ * one load per interval (concurrent misses share it).
  *
  * @example
  * const currencies = new CurrencyCache(db);
@@ -14,11 +16,12 @@ import { listCurrencies } from "./listCurrencies.ts";
 export class CurrencyCache {
   #scales = new Map<string, number>();
   #loadedAt = 0;
+  #startedAt = 0;
   #loading: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly minReloadIntervalMs = 1000,
+    private readonly minReloadIntervalMs = 100,
   ) {}
 
   /** Every known currency's scale, loading them once. */
@@ -30,17 +33,22 @@ export class CurrencyCache {
   /** The scales, reloaded first when one of `codes` is not known yet. */
   async scalesFor(codes: Iterable<string>): Promise<ReadonlyMap<string, number>> {
     const scales = await this.all();
-    for (const code of codes) {
-      if (!scales.has(code)) {
-        if (Date.now() - this.#loadedAt >= this.minReloadIntervalMs) await this.reload();
-        break;
-      }
+    const missing = [...codes].some((code) => !scales.has(code));
+    if (missing) {
+      const askedAt = Date.now();
+      const wait = this.#loadedAt + this.minReloadIntervalMs - askedAt;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.reload();
+      // A load already under way when we asked may have read the table before the new code was in.
+      if (this.#startedAt < askedAt && [...codes].some((code) => !this.#scales.has(code)))
+        await this.reload();
     }
     return this.#scales;
   }
 
   /** Loads the table again (deduplicated when called concurrently). */
   async reload(): Promise<void> {
+    if (!this.#loading) this.#startedAt = Date.now();
     this.#loading ??= listCurrencies(this.db)
       .then((rows) => {
         this.#scales = new Map(rows.map((row) => [row.code, row.scale]));

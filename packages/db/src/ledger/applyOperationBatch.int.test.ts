@@ -285,6 +285,24 @@ describe("replays", () => {
     expect(await entryCount()).toBe(entries);
   });
 
+  it("with likelyFresh, a batch holding stored ids falls back to looking first and changes nothing", async () => {
+    const ivan = user("ivan");
+    const old = pending(credit(ivan, "USD", "4"));
+    const [firstResult] = await apply([old]);
+    const fresh = pending(credit(ivan, "USD", "1"));
+    const entries = await entryCount();
+    const outs = await applyOperationBatch(db, {
+      partition: 1,
+      operations: [fresh, old],
+      scales,
+      likelyFresh: true,
+    });
+    expect(outs[0]).toMatchObject({ id: fresh.id, status: "applied", replayed: false });
+    expect(outs[1]).toEqual({ ...firstResult, replayed: true });
+    expect(await balance(ivan, "USD")).toMatchObject({ available: "5.00", version: 2 });
+    expect(await entryCount()).toBe(entries + 2);
+  });
+
   it("ids already applied inside a new batch are skipped, and an id repeated in a batch applies once", async () => {
     const heidi = user("heidi");
     const old = pending(credit(heidi, "USD", "1"));

@@ -18,7 +18,10 @@ export interface InvariantViolation {
 
 export interface InvariantReport {
   ok: boolean;
+  /** The first `limit` violations, by kind, currency and user. */
   violations: InvariantViolation[];
+  /** How many violations there are in all (may exceed `violations.length`). */
+  violationCount: number;
   accountsChecked: number;
 }
 
@@ -41,7 +44,7 @@ export async function checkLedgerInvariants(
   options: { limit?: number } = {},
 ): Promise<InvariantReport> {
   const limit = options.limit ?? 100;
-  const { rows } = await sql<InvariantViolation>`
+  const { rows } = await sql<InvariantViolation & { total: number }>`
     WITH entry_sums AS (
       SELECT user_id, currency,
              coalesce(sum(amount) FILTER (WHERE bucket = 'available'), 0) AS available,
@@ -73,9 +76,14 @@ export async function checkLedgerInvariants(
       FROM accounts a LEFT JOIN entry_sums e ON a.user_id = e.user_id AND a.currency = e.currency
       WHERE a.version <> coalesce(e.operations, 0)
     )
-    SELECT kind, user_id AS "userId", currency, detail FROM violations
+    SELECT kind, user_id AS "userId", currency, detail, count(*) OVER ()::int AS total FROM violations
     ORDER BY kind, currency, user_id LIMIT ${limit}
   `.execute(db);
   const counted = await sql<{ n: number }>`SELECT count(*)::int AS n FROM accounts`.execute(db);
-  return { ok: rows.length === 0, violations: rows, accountsChecked: counted.rows[0]?.n ?? 0 };
+  return {
+    ok: rows.length === 0,
+    violations: rows.map(({ total: _total, ...violation }) => violation),
+    violationCount: rows[0]?.total ?? 0,
+    accountsChecked: counted.rows[0]?.n ?? 0,
+  };
 }

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from "kysely";
-import type { Database, OperationRow } from "../database.ts";
+import type { PoolClient } from "pg";
+import type { OperationRow } from "../database.ts";
 
 /**
  * The operations of `ids` that are already stored. The ids are ULIDs carrying their acceptance time,
@@ -10,15 +10,16 @@ import type { Database, OperationRow } from "../database.ts";
  * ```
  */
 export async function findAppliedOperations(
-  db: Kysely<Database>,
+  client: PoolClient,
   ids: readonly string[],
   acceptedFrom: Date,
   acceptedTo: Date,
 ): Promise<OperationRow[]> {
   if (ids.length === 0) return [];
-  const { rows } = await sql<OperationRow>`
-    SELECT * FROM operations
-    WHERE accepted_at BETWEEN ${acceptedFrom} AND ${acceptedTo} AND id = ANY(${ids}::text[])
-  `.execute(db);
+  const { rows } = await client.query<OperationRow>({
+    name: "ledger-find-applied",
+    text: "SELECT * FROM operations WHERE accepted_at BETWEEN $1 AND $2 AND id = ANY($3::text[])",
+    values: [acceptedFrom, acceptedTo, ids],
+  });
   return rows;
 }

@@ -1,5 +1,4 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../database.ts";
+import type { PoolClient } from "pg";
 
 export interface LockedAccount {
   user_id: string;
@@ -23,18 +22,19 @@ export interface LockedAccount {
  * ```
  */
 export async function lockAccounts(
-  db: Kysely<Database>,
+  client: PoolClient,
   accounts: readonly { userId: string; currency: string }[],
 ): Promise<LockedAccount[]> {
   if (accounts.length === 0) return [];
-  const { rows } = await sql<LockedAccount>`
-    SELECT a.user_id, a.currency, a.available, a.reserved, a.version
-    FROM accounts a
-    JOIN unnest(${accounts.map((a) => a.userId)}::text[], ${accounts.map((a) => a.currency)}::text[])
-      AS k(user_id, currency)
-      ON a.user_id = k.user_id COLLATE "C" AND a.currency = k.currency COLLATE "C"
-    ORDER BY a.user_id, a.currency
-    FOR UPDATE OF a
-  `.execute(db);
+  const { rows } = await client.query<LockedAccount>({
+    name: "ledger-lock-accounts",
+    text: `SELECT a.user_id, a.currency, a.available, a.reserved, a.version
+      FROM accounts a
+      JOIN unnest($1::text[], $2::text[]) AS k(user_id, currency)
+        ON a.user_id = k.user_id COLLATE "C" AND a.currency = k.currency COLLATE "C"
+      ORDER BY a.user_id, a.currency
+      FOR UPDATE OF a`,
+    values: [accounts.map((a) => a.userId), accounts.map((a) => a.currency)],
+  });
   return rows;
 }

@@ -33,6 +33,11 @@ export interface BatchInput {
   operations: readonly PendingOperation[];
   /** Currency code to scale, covering at least the currencies of the batch (others are rejected). */
   scales: ReadonlyMap<string, number>;
+  /**
+   * The operations are probably not stored yet (a job's first run): skip looking for them and rely on
+   * the primary key, saving a query per batch. Correct either way; only speed differs.
+   */
+  likelyFresh?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../database.ts";
+import type { PoolClient } from "pg";
 import { VersionConflictError } from "../errors.ts";
+import { copyField, copyRows } from "./copyRows.ts";
 
 /** A balance to write: decimal strings at the currency's scale. */
 export interface BalanceWrite {
@@ -18,11 +18,12 @@ export interface OperationWrite {
   clientId: string;
   idempotencyKey: string | null;
   type: string;
-  request: string;
+  /** The request as submitted (stored as json text, exactly as serialised here). */
+  request: unknown;
   requestHash: string;
   status: "applied" | "rejected";
-  rejection: string | null;
-  balances: string | null;
+  rejection: unknown;
+  balances: unknown;
   acceptedAt: Date;
   /** Where to notify the client of the result, if it asked: a webhook_outbox row is written. */
   callbackUrl: string | null;
@@ -47,12 +48,45 @@ export interface BatchWrite {
   entries: readonly EntryWrite[];
 }
 
+const OPERATION_COLUMNS = [
+  "id",
+  "client_id",
+  "idempotency_key",
+  "type",
+  "request",
+  "request_hash",
+  "status",
+  "rejection",
+  "balances",
+  "partition",
+  "accepted_at",
+  "finished_at",
+] as const;
+
+const ENTRY_COLUMNS = [
+  "operation_id",
+  "seq",
+  "user_id",
+  "currency",
+  "bucket",
+  "amount",
+  "balance_after",
+  "version",
+  "created_at",
+] as const;
+
 /**
- * Writes a whole batch in ONE statement (one round trip): a version-guarded UPDATE of every changed
- * balance, an INSERT of balance rows that did not exist, and bulk INSERTs of the operation rows and
- * their ledger entries. Arrays go through `unnest`, which keeps the plan an index nested loop (a
- * `VALUES` list makes the planner hash the whole table). Each account appears once: the caller has
- * already summed an account's changes over the batch.
+ * Writes a whole batch inside the caller's transaction, in three round trips:
+ *
+ * 1. `COPY operations FROM STDIN`: the operation rows;
+ * 2. `COPY ledger_entries FROM STDIN`: their entries, in the order the operations were applied
+ *    (entry ids follow it);
+ * 3. one statement for the balances and the webhook outbox: a version-guarded UPDATE of every changed
+ *    balance, an INSERT of balance rows that did not exist, an INSERT of outbox rows.
+ *
+ * COPY is the fastest bulk path PostgreSQL has (see docs/adr/0002-bulk-writes.md for the figures);
+ * the small third statement reads its rows with `json_to_recordset`. Each account appears once: the
+ * caller has already summed an account's changes over the batch.
  *
  * A new balance row that a concurrent transaction created first fails with a unique violation, and an
  * updated count below the number of guarded rows throws {@link VersionConflictError}: both are
@@ -60,99 +94,75 @@ export interface BatchWrite {
  *
  * ```sql
  * WITH updated AS (
- *   UPDATE accounts a SET available = v.available, reserved = v.reserved,
- *     total = v.available + v.reserved, version = v.version, updated_at = $finished
- *   FROM unnest($users, $currencies, $available::numeric[], $reserved::numeric[], $version::bigint[], $guard::bigint[]) v(...)
- *   WHERE a.user_id = v.user_id AND a.currency = v.currency AND a.version = v.guard
- *   RETURNING 1),
- * created AS (INSERT INTO accounts (...) SELECT ... FROM unnest(...) RETURNING 1),
- * ops AS (INSERT INTO operations (...) SELECT ... FROM unnest(...) RETURNING 1),
- * entries AS (INSERT INTO ledger_entries (...) SELECT ... FROM unnest(...) WITH ORDINALITY ORDER BY ordinality RETURNING 1),
- * outbox AS (INSERT INTO webhook_outbox (...) SELECT ... FROM unnest(...) RETURNING 1)
- * SELECT (SELECT count(*) FROM updated) AS updated, ...
+ *   UPDATE accounts a SET available = v.a, reserved = v.r, total = v.a + v.r, version = v.v, updated_at = $1
+ *   FROM json_to_recordset($2) AS v(u text, c text, a numeric, r numeric, v bigint, g bigint)
+ *   WHERE a.user_id = v.u AND a.currency = v.c AND a.version = v.g RETURNING 1),
+ * created AS (INSERT INTO accounts (...) SELECT ... FROM json_to_recordset($3) AS n(...) RETURNING 1),
+ * outbox AS (INSERT INTO webhook_outbox (...) SELECT ... FROM json_to_recordset($4) AS w(...) RETURNING 1)
+ * SELECT (SELECT count(*) FROM updated) AS updated
  * ```
  */
-export async function writeBatch(db: Kysely<Database>, batch: BatchWrite): Promise<void> {
-  const existing = batch.balances.filter((b) => b.loadedVersion !== null);
-  const created = batch.balances.filter((b) => b.loadedVersion === null);
-  const ops = batch.operations;
-  const notify = ops.filter((o) => o.callbackUrl !== null);
-  const entries = batch.entries;
-  const finishedAt = batch.finishedAt;
+export async function writeBatch(client: PoolClient, batch: BatchWrite): Promise<void> {
+  const finished = batch.finishedAt.toISOString();
+  const partition = String(batch.partition);
+  let opLines = "";
+  const notify: object[] = [];
+  for (const o of batch.operations) {
+    const accepted = o.acceptedAt.toISOString();
+    opLines += `${copyField(o.id)}\t${copyField(o.clientId)}\t${copyField(o.idempotencyKey)}\t${o.type}\t${copyField(
+      JSON.stringify(o.request),
+    )}\t${copyField(o.requestHash)}\t${o.status}\t${o.rejection ? copyField(JSON.stringify(o.rejection)) : "\\N"}\t${
+      o.balances ? copyField(JSON.stringify(o.balances)) : "\\N"
+    }\t${partition}\t${accepted}\t${finished}\n`;
+    if (o.callbackUrl !== null) notify.push({ i: o.id, c: o.clientId, u: o.callbackUrl, a: accepted });
+  }
+  let entryLines = "";
+  for (const e of batch.entries) {
+    entryLines += `${copyField(e.operationId)}\t${e.seq}\t${copyField(e.userId)}\t${copyField(e.currency)}\t${e.bucket}\t${e.amount}\t${e.balanceAfter}\t${e.version}\t${finished}\n`;
+  }
+  await copyRows(client, "operations", OPERATION_COLUMNS, opLines);
+  await copyRows(client, "ledger_entries", ENTRY_COLUMNS, entryLines);
 
-  const { rows } = await sql<{
-    updated: number;
-    created: number;
-    operations: number;
-    entries: number;
-    outbox: number;
-  }>`
-    WITH updated AS (
+  const existing: object[] = [];
+  const created: object[] = [];
+  for (const b of batch.balances) {
+    if (b.loadedVersion === null)
+      created.push({ u: b.userId, c: b.currency, a: b.available, r: b.reserved, v: b.version });
+    else
+      existing.push({
+        u: b.userId,
+        c: b.currency,
+        a: b.available,
+        r: b.reserved,
+        v: b.version,
+        g: b.loadedVersion,
+      });
+  }
+  const { rows } = await client.query<{ updated: number }>({
+    name: "ledger-write-balances",
+    text: `WITH updated AS (
       UPDATE accounts a
-      SET available = v.available, reserved = v.reserved, total = v.available + v.reserved,
-          version = v.version, updated_at = ${finishedAt}
-      FROM unnest(
-        ${existing.map((b) => b.userId)}::text[], ${existing.map((b) => b.currency)}::text[],
-        ${existing.map((b) => b.available)}::numeric[], ${existing.map((b) => b.reserved)}::numeric[],
-        ${existing.map((b) => b.version)}::bigint[], ${existing.map((b) => b.loadedVersion)}::bigint[]
-      ) AS v(user_id, currency, available, reserved, version, guard)
-      WHERE a.user_id = v.user_id COLLATE "C" AND a.currency = v.currency COLLATE "C" AND a.version = v.guard
+      SET available = v.a, reserved = v.r, total = v.a + v.r, version = v.v, updated_at = $1
+      FROM json_to_recordset($2::json) AS v(u text, c text, a numeric, r numeric, v bigint, g bigint)
+      WHERE a.user_id = v.u COLLATE "C" AND a.currency = v.c COLLATE "C" AND a.version = v.g
       RETURNING 1
     ),
     created AS (
       INSERT INTO accounts (user_id, currency, available, reserved, total, version, created_at, updated_at)
-      SELECT n.user_id, n.currency, n.available, n.reserved, n.available + n.reserved, n.version,
-             ${finishedAt}, ${finishedAt}
-      FROM unnest(
-        ${created.map((b) => b.userId)}::text[], ${created.map((b) => b.currency)}::text[],
-        ${created.map((b) => b.available)}::numeric[], ${created.map((b) => b.reserved)}::numeric[],
-        ${created.map((b) => b.version)}::bigint[]
-      ) AS n(user_id, currency, available, reserved, version)
-      RETURNING 1
-    ),
-    ops AS (
-      INSERT INTO operations (id, client_id, idempotency_key, type, request, request_hash, status,
-                              rejection, balances, partition, accepted_at, finished_at)
-      SELECT o.id, o.client_id, o.idempotency_key, o.type, o.request, o.request_hash, o.status,
-             o.rejection, o.balances, ${batch.partition}, o.accepted_at, ${finishedAt}
-      FROM unnest(
-        ${ops.map((o) => o.id)}::text[], ${ops.map((o) => o.clientId)}::text[],
-        ${ops.map((o) => o.idempotencyKey)}::text[], ${ops.map((o) => o.type)}::text[],
-        ${ops.map((o) => o.request)}::jsonb[], ${ops.map((o) => o.requestHash)}::text[],
-        ${ops.map((o) => o.status)}::text[], ${ops.map((o) => o.rejection)}::jsonb[],
-        ${ops.map((o) => o.balances)}::jsonb[], ${ops.map((o) => o.acceptedAt.toISOString())}::timestamptz[]
-      ) AS o(id, client_id, idempotency_key, type, request, request_hash, status, rejection, balances, accepted_at)
-      RETURNING 1
-    ),
-    entries AS (
-      INSERT INTO ledger_entries (operation_id, seq, user_id, currency, bucket, amount, balance_after,
-                                  version, created_at)
-      SELECT e.operation_id, e.seq, e.user_id, e.currency, e.bucket, e.amount, e.balance_after, e.version,
-             ${finishedAt}
-      FROM unnest(
-        ${entries.map((e) => e.operationId)}::text[], ${entries.map((e) => e.seq)}::smallint[],
-        ${entries.map((e) => e.userId)}::text[], ${entries.map((e) => e.currency)}::text[],
-        ${entries.map((e) => e.bucket)}::text[], ${entries.map((e) => e.amount)}::numeric[],
-        ${entries.map((e) => e.balanceAfter)}::numeric[], ${entries.map((e) => e.version)}::bigint[]
-      ) WITH ORDINALITY AS e(operation_id, seq, user_id, currency, bucket, amount, balance_after, version, ord)
-      -- Entry ids follow this order: the order in which the operations were applied.
-      ORDER BY e.ord
+      SELECT n.u, n.c, n.a, n.r, n.a + n.r, n.v, $1, $1
+      FROM json_to_recordset($3::json) AS n(u text, c text, a numeric, r numeric, v bigint)
       RETURNING 1
     ),
     outbox AS (
       INSERT INTO webhook_outbox (operation_id, client_id, url, accepted_at, created_at)
-      SELECT w.operation_id, w.client_id, w.url, w.accepted_at, ${finishedAt}
-      FROM unnest(
-        ${notify.map((o) => o.id)}::text[], ${notify.map((o) => o.clientId)}::text[],
-        ${notify.map((o) => o.callbackUrl)}::text[], ${notify.map((o) => o.acceptedAt.toISOString())}::timestamptz[]
-      ) AS w(operation_id, client_id, url, accepted_at)
+      SELECT w.i, w.c, w.u, w.a, $1
+      FROM json_to_recordset($4::json) AS w(i text, c text, u text, a timestamptz)
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM created)::int AS created,
-           (SELECT count(*) FROM ops)::int AS operations, (SELECT count(*) FROM entries)::int AS entries,
-           (SELECT count(*) FROM outbox)::int AS outbox
-  `.execute(db);
-
+           (SELECT count(*) FROM outbox)::int AS outbox`,
+    values: [finished, JSON.stringify(existing), JSON.stringify(created), JSON.stringify(notify)],
+  });
   const counts = rows[0];
   if (!counts || counts.updated !== existing.length) {
     throw new VersionConflictError(

@@ -1,0 +1,33 @@
+import type { Db } from "@accounts/db";
+import type { PgTools } from "@accounts/maintenance";
+import type { Catalog, MaintenanceTask, RedisClient } from "@accounts/queue";
+import type { SchedulerConfig } from "./config.ts";
+import type { MaintenanceMetrics } from "./metrics.ts";
+import { backupTask } from "./tasks/backup.ts";
+import { partitionsTask } from "./tasks/partitions.ts";
+import { pruneLogsTask } from "./tasks/pruneLogs.ts";
+import { reconcileTask } from "./tasks/reconcile.ts";
+import type { TaskRunner } from "./tasks/task.ts";
+import { vacuumTask } from "./tasks/vacuum.ts";
+
+export interface TaskDeps {
+  config: SchedulerConfig;
+  db: Db;
+  metrics: MaintenanceMetrics;
+  /** Fail-fast Redis connection (the prune task cleans queues with it). */
+  connection: RedisClient;
+  catalog: Catalog;
+  tools?: PgTools;
+}
+
+/** Every task of the catalog, each bound to what it needs (exhaustive: a new task fails to compile). */
+export function buildTasks(deps: TaskDeps): Record<MaintenanceTask, TaskRunner> {
+  const { config, db, metrics } = deps;
+  return {
+    backup: backupTask({ config, metrics, ...(deps.tools ? { tools: deps.tools } : {}) }),
+    vacuum: vacuumTask({ db }),
+    partitions: partitionsTask({ db, metrics, config }),
+    "prune-logs": pruneLogsTask({ db, connection: deps.connection, catalog: deps.catalog, config }),
+    reconcile: reconcileTask({ db, metrics, limit: config.RECONCILE_REPORT_LIMIT }),
+  };
+}

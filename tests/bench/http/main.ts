@@ -1,0 +1,222 @@
+/**
+ * `npm run bench`: throughput and latency of the accounts processor over HTTP, side by side in one
+ * run with a naive synchronous baseline (tests/bench/baseline), same machine, same load generator,
+ * same workloads (uniform, zipf, hot, settle), with single-operation POSTs and batches of 100.
+ *
+ * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N, --json.
+ * Writes results/bench/<time>/{report.md,report.html,result.json}.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus as cpus_, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { LoadResult, LoadSpec } from "./loadgen.ts";
+import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
+import {
+  accepted,
+  type Comparison,
+  cpuTable,
+  htmlReport,
+  markdownTable,
+  type PhaseResult,
+  type Target,
+  targetLines,
+} from "./report.ts";
+import { type BenchStack, startBenchStack } from "./stack.ts";
+import { WORKLOADS, type WorkloadName } from "./workloads.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean" },
+    seconds: { type: "string" },
+    workloads: { type: "string" },
+    connections: { type: "string" },
+    workers: { type: "string" },
+    json: { type: "boolean" },
+  },
+});
+const seconds = Number(args.seconds ?? (args.quick ? 5 : 20));
+const workloads = (args.workloads?.split(",") ?? WORKLOADS) as WorkloadName[];
+const connections = Number(args.connections ?? 64);
+
+function progress(line: string): void {
+  if (!args.json) process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+function runLoad(spec: LoadSpec): Promise<{ result: LoadResult; pid: number; cpu: number }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "tests/bench/http/loadgen.ts", JSON.stringify(spec)],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    let cpu = 0;
+    const sampler = setInterval(() => {
+      cpu = Math.max(cpu, treeCpuSeconds(child.pid ?? -1));
+    }, 500);
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on("exit", (code) => {
+      clearInterval(sampler);
+      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
+      resolveRun({ result: JSON.parse(out) as LoadResult, pid: child.pid ?? -1, cpu });
+    });
+  });
+}
+
+function cpuSnapshot(stack: BenchStack): Record<string, number> {
+  const snap: Record<string, number> = {};
+  for (const p of stack.processes) snap[p.name] = treeCpuSeconds(p.pid);
+  if (stack.postgresPid) snap.postgres = treeCpuSeconds(stack.postgresPid);
+  if (stack.redisPid) snap.redis = treeCpuSeconds(stack.redisPid);
+  return snap;
+}
+
+async function phase(
+  stack: BenchStack,
+  workload: WorkloadName,
+  mode: "single" | "batch",
+  system: "accounts" | "baseline",
+  options: { rate?: number; seconds: number },
+): Promise<PhaseResult> {
+  const batch = mode === "batch" ? 100 : 1;
+  progress(
+    `${system} ${workload} ${mode}${options.rate ? ` at ${Math.round(options.rate * batch)} ops/s` : ""}: ${options.seconds} s`,
+  );
+  const before = cpuSnapshot(stack);
+  const { result, cpu: loadCpu } = await runLoad({
+    url: system === "accounts" ? stack.apiUrl : stack.baselineUrl,
+    apiKey: stack.apiKey,
+    workload,
+    batch,
+    seconds: options.seconds,
+    connections: mode === "batch" ? Math.max(2, Math.floor(connections / 8)) : connections,
+    ...(options.rate ? { rate: options.rate } : {}),
+  });
+  const after = cpuSnapshot(stack);
+  const elapsed = result.seconds;
+  const cpu: Record<string, number> = { loadgen: loadCpu / elapsed };
+  for (const [name, value] of Object.entries(after)) cpu[name] = (value - (before[name] ?? 0)) / elapsed;
+  if (system === "baseline") {
+    const ops = result.ok * batch;
+    return {
+      workload,
+      mode,
+      system,
+      load: result,
+      applied: {
+        finished: ops,
+        appliedPerSecond: ops / elapsed,
+        latencyMs: { p50: result.latencyMs.p50, p95: result.latencyMs.p95, p99: result.latencyMs.p99 },
+        timeline: result.timeline,
+      },
+      backlogAtEnd: 0,
+      cpu,
+    };
+  }
+  const acceptedOps = result.ok * batch;
+  const atEnd = await appliedStats(stack.sutPool, result.startedAt, result.endedAt);
+  progress(`  draining: ${acceptedOps - atEnd.finished} operations queued at the end`);
+  await drain(stack.sutPool, result.startedAt, acceptedOps);
+  const applied = await appliedStats(stack.sutPool, result.startedAt, result.endedAt);
+  return {
+    workload,
+    mode,
+    system,
+    load: result,
+    applied: { ...applied, appliedPerSecond: atEnd.appliedPerSecond },
+    backlogAtEnd: acceptedOps - atEnd.finished,
+    cpu,
+  };
+}
+
+async function main(): Promise<void> {
+  const stack = await startBenchStack({
+    workers: Number(args.workers ?? 1),
+    log: progress,
+    env: process.env,
+  });
+  const comparisons: Comparison[] = [];
+  let halfRate: PhaseResult | undefined;
+  try {
+    for (const workload of workloads) {
+      for (const mode of ["single", "batch"] as const) {
+        const accounts = await phase(stack, workload, mode, "accounts", { seconds });
+        const baseline = await phase(stack, workload, mode, "baseline", { seconds });
+        comparisons.push({ workload, mode, accounts, baseline });
+      }
+    }
+    const uniform = comparisons.find((c) => c.workload === "uniform" && c.mode === "single");
+    if (uniform) {
+      const max = Math.min(accepted(uniform.accounts), uniform.accounts.applied.appliedPerSecond);
+      halfRate = await phase(stack, "uniform", "single", "accounts", { rate: max / 2, seconds });
+    }
+  } finally {
+    await stack.stop();
+  }
+  report(comparisons, halfRate);
+}
+
+function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): void {
+  const find = (w: string, m: string) => comparisons.find((c) => c.workload === w && c.mode === m);
+  const targets: Target[] = [];
+  const us = find("uniform", "single");
+  const hs = find("hot", "single");
+  const ub = find("uniform", "batch");
+  if (us)
+    targets.push({
+      name: "single POSTs, uniform: accepted vs baseline",
+      value: accepted(us.accounts) / accepted(us.baseline),
+      threshold: 3,
+      unit: "x",
+      kind: "min",
+    });
+  if (hs)
+    targets.push({
+      name: "single POSTs, hot: applied vs baseline",
+      value: hs.accounts.applied.appliedPerSecond / hs.baseline.applied.appliedPerSecond,
+      threshold: 10,
+      unit: "x",
+      kind: "min",
+    });
+  if (ub && us)
+    targets.push({
+      name: "batch, uniform: applied vs single-operation baseline",
+      value: ub.accounts.applied.appliedPerSecond / us.baseline.applied.appliedPerSecond,
+      threshold: 10,
+      unit: "x",
+      kind: "min",
+    });
+  if (halfRate)
+    targets.push({
+      name: "accept→applied p99 at half the max sustained rate",
+      value: halfRate.applied.latencyMs.p99,
+      threshold: 50,
+      unit: " ms",
+      kind: "max",
+    });
+  const title = `Accounts processor vs naive baseline — ${new Date().toISOString()}`;
+  const cpus = cpus_();
+  const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
+  const half = halfRate
+    ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
+    : "";
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
+  const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, "report.md"), markdown);
+  writeFileSync(join(folder, "report.html"), htmlReport(title, markdown, comparisons));
+  writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons, halfRate, targets }, null, 2));
+  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets }));
+  else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
+}
+
+await main();
