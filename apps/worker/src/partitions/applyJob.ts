@@ -1,10 +1,5 @@
 import type { CurrencyCache, Db, OperationOutcome, PendingOperation } from "@accounts/db";
-import {
-  applyJobSchema,
-  markFailed,
-  type OperationStateStore,
-  type QueuedOperation,
-} from "@accounts/queue";
+import { applyJobSchema, markFailed, type OperationStateStore, type QueuedOperation } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { type Absorbed, NOTHING_ABSORBED, removeAbsorbed } from "./absorbWaiting.ts";
