@@ -108,7 +108,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         clearInterval(timer);
         await running.close();
         await queue.close();
-        connection.disconnect();
+        // quit, not disconnect: commands still in flight get their answers instead of rejecting.
+        await connection.quit().catch(() => {});
       },
     };
   } catch (error) {

@@ -79,7 +79,8 @@ export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
     worker,
     async close() {
       await worker.close();
-      connection.disconnect();
+      // quit, not disconnect: commands still in flight get their answers instead of rejecting.
+      await connection.quit().catch(() => {});
     },
   };
 }
