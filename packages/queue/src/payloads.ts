@@ -1,4 +1,4 @@
-import { operationRequestSchema } from "@accounts/domain";
+import { OPERATION_ID_PATTERN, operationRequestSchema } from "@accounts/domain";
 import { z } from "zod";
 import { MAINTENANCE_TASKS } from "./catalog.ts";
 
@@ -8,7 +8,7 @@ import { MAINTENANCE_TASKS } from "./catalog.ts";
  */
 
 export const queuedOperationSchema = z.object({
-  id: z.string().regex(/^op_[0-9A-Z]{26}$/),
+  id: z.string().regex(OPERATION_ID_PATTERN),
   clientId: z.string().min(1),
   idempotencyKey: z.string().nullable(),
   request: operationRequestSchema,

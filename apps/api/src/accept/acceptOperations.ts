@@ -66,7 +66,7 @@ export async function acceptOperations(
     items.map(async (item, index) => {
       const hash = requestHash(item.request);
       const partition = partitionOf(item.request, deps.partitions);
-      const id = newOperationId();
+      const id = newOperationId(partition);
       const op = (opId: string, acceptedAt: number): QueuedOperation => ({
         id: opId,
         clientId,
@@ -138,7 +138,7 @@ export async function acceptOperations(
         );
         await markAccepted(
           deps.states,
-          plans.map((p) => ({ id: p.op.id, clientId, acceptedAt: p.op.acceptedAt, type: p.op.request.type })),
+          plans.map((p) => ({ id: p.op.id, clientId, type: p.op.request.type })),
         );
         for (const p of plans) {
           results[p.index] = {

