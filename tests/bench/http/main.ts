@@ -3,7 +3,8 @@
  * run with a naive synchronous baseline (tests/bench/baseline), same machine, same load generator,
  * same workloads (uniform, zipf, hot, settle), with single-operation POSTs and batches of 100.
  *
- * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N, --json.
+ * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
+ * --partitions N (default 4: about two per core), --json.
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     workloads: { type: "string" },
     connections: { type: "string" },
     workers: { type: "string" },
+    partitions: { type: "string" },
     json: { type: "boolean" },
   },
 });
@@ -205,7 +207,7 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
     });
   const title = `Accounts processor vs naive baseline — ${new Date().toISOString()}`;
   const cpus = cpus_();
-  const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
+  const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); PARTITIONS=${process.env.PARTITIONS ?? args.partitions ?? 4}; ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";

@@ -64,7 +64,8 @@ export async function acceptOperations(
 
   await Promise.all(
     items.map(async (item, index) => {
-      const hash = requestHash(item.request);
+      // Only a keyed operation can be replayed, so only it needs the fingerprint of its request.
+      const hash = item.idempotencyKey === null ? "-" : requestHash(item.request);
       const partition = partitionOf(item.request, deps.partitions);
       const id = newOperationId(partition);
       const op = (opId: string, acceptedAt: number): QueuedOperation => ({

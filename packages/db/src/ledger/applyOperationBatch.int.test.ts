@@ -6,6 +6,7 @@ import { createDb, createPool, type Db } from "../pool.ts";
 import { applyOperationBatch } from "./applyOperationBatch.ts";
 import { checkLedgerInvariants } from "./checkLedgerInvariants.ts";
 import { newPendingOperation, type OperationOutcome, type PendingOperation } from "./types.ts";
+import { SMALL_BATCH } from "./writeBatch.ts";
 
 // Real PostgreSQL (the harness clones the migrated template for this file); nothing is faked.
 
@@ -313,5 +314,57 @@ describe("replays", () => {
     expect(outs[1]).toMatchObject({ status: "applied", replayed: false });
     expect(outs[2]).toMatchObject({ id: fresh.id, status: "applied", replayed: true });
     expect(await balance(heidi, "USD")).toMatchObject({ available: "3.00", version: 2 });
+  });
+});
+
+describe("large batches (written through COPY)", () => {
+  it("store the same results as small ones, with metadata and keys that need escaping kept exactly", async () => {
+    const [judy, kim] = [user("judy"), user("kim")];
+    const awkward = {
+      note: 'tab\there, newline\nthere, backslash \\ and "quotes"',
+      emoji: "ünï ✓",
+      nested: { a: [1, 2] },
+    };
+    const requests: OperationRequest[] = [];
+    for (let i = 0; i < 50; i++) {
+      requests.push({ ...credit(judy, "USD", "2"), metadata: { i, ...awkward } });
+      requests.push({ ...reserve(judy, "USD", "1"), callbackUrl: "https://hooks.example.com/x" });
+    }
+    requests.push(debit(kim, "USD", "1"));
+    const ops = requests.map((r, i) => ({
+      ...pending(r),
+      idempotencyKey: i === 0 ? "key\\with\ttab" : null,
+    }));
+    expect(ops.length).toBeGreaterThan(SMALL_BATCH);
+    const outs = await apply(ops);
+    expect(outs.filter((o) => o.status === "applied")).toHaveLength(100);
+    expect(outs.at(-1)?.rejection?.code).toBe("insufficient_funds");
+    expect(await balance(judy, "USD")).toMatchObject({ available: "50.00", reserved: "50.00", version: 100 });
+    const stored = await db
+      .selectFrom("operations")
+      .selectAll()
+      .where("id", "=", ops[0]?.id as string)
+      .executeTakeFirst();
+    expect(stored?.request).toEqual(requests[0]);
+    expect(stored?.idempotency_key).toBe("key\\with\ttab");
+    expect(stored?.balances).toEqual(outs[0]?.balances);
+    const outbox = await db
+      .selectFrom("webhook_outbox")
+      .select("operation_id")
+      .where(
+        "operation_id",
+        "in",
+        ops.map((o) => o.id),
+      )
+      .execute();
+    expect(outbox).toHaveLength(50);
+    // Entry ids follow the order of application: judy's versions rise with the ids.
+    const entries = await db
+      .selectFrom("ledger_entries")
+      .select(["id", "version"])
+      .where("user_id", "=", judy)
+      .orderBy("id")
+      .execute();
+    expect(entries.map((e) => e.version)).toEqual([...entries.map((e) => e.version)].sort((a, b) => a - b));
   });
 });

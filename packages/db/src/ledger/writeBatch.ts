@@ -1,6 +1,10 @@
 import type { PoolClient } from "pg";
 import { VersionConflictError } from "../errors.ts";
 import { copyField, copyRows } from "./copyRows.ts";
+import { writeSmallBatch } from "./writeSmallBatch.ts";
+
+/** Up to this many operations, one statement writes everything (writeSmallBatch.ts); above, COPY. */
+export const SMALL_BATCH = 32;
 
 /** A balance to write: decimal strings at the currency's scale. */
 export interface BalanceWrite {
@@ -76,7 +80,8 @@ const ENTRY_COLUMNS = [
 ] as const;
 
 /**
- * Writes a whole batch inside the caller's transaction, in three round trips:
+ * Writes a whole batch inside the caller's transaction. A small batch goes in one statement
+ * (writeSmallBatch.ts); a larger one in three round trips:
  *
  * 1. `COPY operations FROM STDIN`: the operation rows;
  * 2. `COPY ledger_entries FROM STDIN`: their entries, in the order the operations were applied
@@ -103,6 +108,7 @@ const ENTRY_COLUMNS = [
  * ```
  */
 export async function writeBatch(client: PoolClient, batch: BatchWrite): Promise<void> {
+  if (batch.operations.length <= SMALL_BATCH) return writeSmallBatch(client, batch);
   const finished = batch.finishedAt.toISOString();
   const partition = String(batch.partition);
   let opLines = "";
