@@ -63,21 +63,32 @@ export class BalanceBook {
   }
 
   /**
-   * Applies one operation's postings. Returns the entries and the touched accounts after it, or the
-   * rejection, in which case nothing changed.
+   * Applies one operation's postings. Returns the entries and the touched accounts after it (live
+   * objects: read them before the next `apply`), or the rejection, in which case nothing changed.
    */
   apply(postings: readonly Posting[]): BookOutcome {
-    const scratch = new Map<string, Balance>();
+    // A handful of accounts per operation: a small array beats a Map here (this is the hot loop of
+    // the worker, run for every operation of a batch).
+    const touched: Balance[] = [];
     const touch = (userId: string, currency: string): Balance => {
-      const key = accountKey(userId, currency);
-      let balance = scratch.get(key);
-      if (!balance) {
-        balance = { ...this.get(userId, currency) };
-        scratch.set(key, balance);
+      for (const balance of touched) {
+        if (balance.userId === userId && balance.currency === currency) return balance;
       }
+      const current = this.#current.get(accountKey(userId, currency));
+      const balance: Balance = current
+        ? {
+            userId,
+            currency,
+            available: current.available,
+            reserved: current.reserved,
+            version: current.version,
+          }
+        : { userId, currency, available: 0n, reserved: 0n, version: 0 };
+      touched.push(balance);
       return balance;
     };
-    const drafts: Omit<EntryDraft, "version">[] = [];
+    const entries: EntryDraft[] = [];
+    const owners: Balance[] = [];
     for (const posting of postings) {
       const from = touch(posting.from.userId, posting.currency);
       const to = touch(posting.to.userId, posting.currency);
@@ -86,34 +97,36 @@ export class BalanceBook {
         return { status: "rejected", rejection: this.#insufficient(posting, from[posting.from.bucket]) };
       }
       from[posting.from.bucket] = fromAfter;
-      drafts.push({
-        seq: drafts.length,
+      entries.push({
+        seq: entries.length,
         userId: from.userId,
         currency: posting.currency,
         bucket: posting.from.bucket,
         amount: -posting.amount,
         balanceAfter: fromAfter,
+        version: 0,
       });
+      owners.push(from);
       // `to` may be the same object as `from` (reserve and release move between buckets of one account).
       to[posting.to.bucket] += posting.amount;
-      drafts.push({
-        seq: drafts.length,
+      entries.push({
+        seq: entries.length,
         userId: to.userId,
         currency: posting.currency,
         bucket: posting.to.bucket,
         amount: posting.amount,
         balanceAfter: to[posting.to.bucket],
+        version: 0,
       });
+      owners.push(to);
     }
-    for (const [key, balance] of scratch) {
+    for (const balance of touched) {
       balance.version += 1;
-      this.#current.set(key, balance);
+      this.#current.set(accountKey(balance.userId, balance.currency), balance);
     }
-    const entries = drafts.map((draft) => ({
-      ...draft,
-      version: (scratch.get(accountKey(draft.userId, draft.currency)) as Balance).version,
-    }));
-    return { status: "applied", entries, touched: [...scratch.values()].map((b) => ({ ...b })) };
+    for (let i = 0; i < entries.length; i++)
+      (entries[i] as EntryDraft).version = (owners[i] as Balance).version;
+    return { status: "applied", entries, touched };
   }
 
   /**
