@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "tests/**/*.test.ts"],
-    // Fault tests kill servers and the benchmark measures; both run on their own command.
-    exclude: ["tests/faults/**", "tests/bench/**", "**/node_modules/**", "**/.data/**"],
+    // The fault suite and the soak are runners, not test files (npm run test:faults, npm run soak):
+    // only their pure parts have *.test.ts here. The benchmark measures, on its own command.
+    exclude: ["tests/bench/**", "**/node_modules/**", "**/.data/**"],
     globalSetup: ["tests/harness/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

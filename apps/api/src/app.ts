@@ -1,3 +1,5 @@
+import { isDatabaseUnavailableError } from "@accounts/db";
+import { isRedisUnavailableError } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hono, MiddlewareHandler } from "hono";
@@ -106,6 +108,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     if (error instanceof HTTPException && HTTP_CODES[error.status]) {
       // Hono's own refusals: malformed JSON (400), wrong media type (415)...
       return renderProblem(c, HTTP_CODES[error.status] as ErrorCode, error.message || "invalid request");
+    }
+    if (isDatabaseUnavailableError(error) || isRedisUnavailableError(error)) {
+      // An outage of PostgreSQL or Redis, not a bug: 503 with Retry-After, and the caller retries
+      // (a poll or an idempotent replay during a database restart answered 500 before).
+      c.get("log").warn(
+        { err: error, requestId: c.get("requestId"), path: c.req.path },
+        "dependency unavailable",
+      );
+      return renderProblem(c, "unavailable", "a dependency of the service is unavailable; retry later", {
+        retryAfterSeconds: 1,
+      });
     }
     // A bug: logged with the request id, never shown (no stack, no SQL in the answer).
     c.get("log").error({ err: error, requestId: c.get("requestId"), path: c.req.path }, "unhandled error");

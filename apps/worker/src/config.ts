@@ -20,7 +20,7 @@ export const workerEnvSchema = z.object({
   /** Most operations in one transaction when absorbing waiting jobs. */
   ABSORB_MAX_OPERATIONS: z.coerce.number().int().min(1).max(20_000).default(2000),
   /** Milliseconds a partition job's lock lasts without renewal before another worker may take it. */
-  PARTITION_LOCK_MS: z.coerce.number().int().min(5000).default(30_000),
+  PARTITION_LOCK_MS: z.coerce.number().int().min(5000).default(10_000),
   ...webhookPolicyEnv,
   /** Webhook deliveries in flight per worker process. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),

@@ -60,6 +60,27 @@ export function isRetryableDatabaseError(error: unknown): boolean {
   return RETRYABLE_MESSAGES.some((text) => message.includes(text));
 }
 
+/** SQLSTATEs (codes or classes) of a server that is down, restarting or out of connections. */
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "08", "53"]);
+
+/**
+ * True when the database cannot be reached or is restarting (a refused or cut connection, "the
+ * database system is starting up", too many connections): an outage, which a request answers with
+ * 503 and the caller retries. Narrower than {@link isRetryableDatabaseError}, which also retries
+ * conflicts between writers.
+ *
+ * @example
+ * isDatabaseUnavailableError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })) // true
+ */
+export function isDatabaseUnavailableError(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state) return UNAVAILABLE_SQLSTATES.has(state) || UNAVAILABLE_SQLSTATES.has(state.slice(0, 2));
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && RETRYABLE_NODE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return RETRYABLE_MESSAGES.some((text) => message.includes(text));
+}
+
 /** True when an insert found no time partition for its row (the scheduler fell behind). */
 export function isMissingPartitionError(error: unknown): boolean {
   return (

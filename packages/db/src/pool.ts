@@ -51,6 +51,14 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   // An idle client whose server went away emits 'error' on the pool; without a listener that
   // would crash the process. The next checkout simply opens a new connection.
   pool.on("error", () => {});
+  // A client checked OUT whose server goes away between two queries (a transaction in progress,
+  // a PostgreSQL restart) emits 'error' on the client itself, with no query to fail: without a
+  // listener that is an uncaught exception, and every worker died when PostgreSQL was killed
+  // (tests/faults). With one, the next query on it fails with a retryable connection error, and
+  // the pool drops the client when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return pool;
 }
 

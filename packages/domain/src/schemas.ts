@@ -48,10 +48,22 @@ export type Bucket = z.infer<typeof bucketSchema>;
 export const accountRefSchema = z.strictObject({ userId: userIdSchema, currency: currencyCodeSchema });
 export type AccountRef = z.infer<typeof accountRefSchema>;
 
+/** Size of `value` as JSON in bytes, or Infinity when it is nested too deeply to serialise. */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value), "utf8");
+  } catch {
+    // JSON.stringify recurses: thousands of nested levels overflow the stack (a RangeError that
+    // would be a 500). Every level costs at least two bytes of JSON, so such a value is far over
+    // the limit anyway.
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 export const metadataSchema = z
   .record(z.string(), z.unknown())
   .refine(
-    (value) => Buffer.byteLength(JSON.stringify(value), "utf8") <= METADATA_MAX_BYTES,
+    (value) => jsonBytes(value) <= METADATA_MAX_BYTES,
     `metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON`,
   )
   .meta({ description: "Any JSON object up to 2 KiB, stored and returned as given." });

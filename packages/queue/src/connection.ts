@@ -56,6 +56,14 @@ export function createRedis(config: RedisConfig, role: ConnectionRole): RedisCli
           ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
         },
         enableOfflineQueue: options.enableOfflineQueue ?? true,
+        // No cluster ready check (CLUSTER INFO must say ok) for worker connections: when it fails, as it
+        // does while a master is down past the node timeout, ioredis (5.x) reconnects but never settles
+        // the promise of the connect() that ran it; BullMQ's blocking client awaits exactly that
+        // promise when it re-arms its read, and the partition stops for good (tests/cluster). Without
+        // the check the client is ready once it knows the slots, and commands on a down cluster are
+        // retried (retryDelayOnClusterDown) or fail, which BullMQ handles. Request paths keep the check:
+        // they must fail fast with a 503 while the cluster is down.
+        enableReadyCheck: role !== "worker",
         enableAutoPipelining: autoPipelining,
         maxRedirections: 16,
         retryDelayOnFailover: 200,
@@ -66,4 +74,44 @@ export function createRedis(config: RedisConfig, role: ConnectionRole): RedisCli
     );
   }
   return new Redis(config.url, { ...options, enableAutoPipelining: autoPipelining });
+}
+
+/** Messages of ioredis (single server and cluster) when a command cannot reach Redis. */
+const UNAVAILABLE_MESSAGES = [
+  "Connection is closed",
+  "enableOfflineQueue options is false",
+  "Cluster isn't ready",
+  "Reached the max retries per request limit",
+  "Too many Cluster redirections",
+  "CLUSTERDOWN",
+  "LOADING",
+];
+
+/**
+ * True when a Redis command failed because Redis (or the cluster) is unreachable, restarting or
+ * loading its data: an outage, which a request answers with 503 and the caller retries.
+ *
+ * @example
+ * isRedisUnavailableError(new Error("Stream isn't writeable and enableOfflineQueue options is false")) // true
+ */
+export function isRedisUnavailableError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE")
+    return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
+}
+
+/**
+ * True when ioredis refused a command before sending it (the connection was not ready and these
+ * connections queue nothing offline): Redis certainly did not execute it. Any other failure (a
+ * connection cut, a timeout) may come after Redis executed the command.
+ *
+ * @example
+ * isRedisCommandUnsent(new Error("Stream isn't writeable and enableOfflineQueue options is false")) // true
+ * isRedisCommandUnsent(new Error("Connection is closed.")) // false: it may have run
+ */
+export function isRedisCommandUnsent(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.includes("enableOfflineQueue options is false");
 }

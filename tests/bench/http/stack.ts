@@ -107,7 +107,9 @@ export async function startBenchStack(options: {
   const processes: BenchProcess[] = [];
   const start = (name: string, entry: string, env: Record<string, string>) => {
     // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there when it stops.
-    const profile = options.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${join(options.env.BENCH_CPU_PROF, name)}`] : [];
+    const profile = options.env.BENCH_CPU_PROF
+      ? ["--cpu-prof", `--cpu-prof-dir=${join(options.env.BENCH_CPU_PROF, name)}`]
+      : [];
     const child = spawn(process.execPath, [...profile, "--import", "tsx", entry], {
       cwd: ROOT,
       env: { ...options.env, ...env },

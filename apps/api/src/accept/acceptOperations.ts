@@ -2,6 +2,7 @@ import type { Db } from "@accounts/db";
 import { newOperationId, type OperationRequest, type OperationView, operationIdTime } from "@accounts/domain";
 import {
   claimIdempotencyKey,
+  isRedisCommandUnsent,
   markAccepted,
   type OperationStateStore,
   partitionOf,
@@ -137,10 +138,18 @@ export async function acceptOperations(
           partition,
           plans.map((p) => p.op),
         );
+        // The job is stored: these operations are accepted, whatever becomes of their records (on a
+        // cluster they live on other nodes than the job). Without a record a poll answers 404 until
+        // the operation is applied, and a replay queues the same id again, which applies once.
         await markAccepted(
           deps.states,
           plans.map((p) => ({ id: p.op.id, clientId, type: p.op.request.type })),
-        );
+        ).catch((error: unknown) => {
+          deps.log.warn(
+            { err: error, partition },
+            "operations stored, but their accepted records were not written",
+          );
+        });
         for (const p of plans) {
           results[p.index] = {
             kind: "accepted",
@@ -153,7 +162,12 @@ export async function acceptOperations(
         deps.log.warn({ err: error, partition, operations: plans.length }, "could not store operations");
         for (const p of plans) {
           results[p.index] = { kind: "unavailable", reason: errorText(error) };
-          if (p.claimedKey) releaseIdempotencyKey(deps.states, clientId, p.claimedKey).catch(() => {});
+          // The key is freed only when the job certainly never reached Redis. After a cut connection
+          // or a timeout it may be stored: the claim must stay, so that the caller's retry with the
+          // same key finds the same id (freeing it applied the operation twice: tests/cluster).
+          if (p.claimedKey && isRedisCommandUnsent(error)) {
+            releaseIdempotencyKey(deps.states, clientId, p.claimedKey).catch(() => {});
+          }
         }
       }
     }),

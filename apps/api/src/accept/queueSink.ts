@@ -14,26 +14,49 @@ import { Queue } from "bullmq";
  */
 export class QueueSink {
   readonly #queues: Queue[];
+  readonly #connection: RedisClient;
+  readonly #catalog: Catalog;
 
   constructor(connection: RedisClient, catalog: Catalog) {
-    this.#queues = Array.from({ length: catalog.partitions }, (_, p) => {
-      const ref = partitionQueue(catalog, p);
-      return new Queue(ref.name, {
-        connection,
-        prefix: ref.prefix,
-        defaultJobOptions: JOB_OPTIONS.partition,
-      });
-    });
+    this.#connection = connection;
+    this.#catalog = catalog;
+    this.#queues = Array.from({ length: catalog.partitions }, (_, p) => this.#open(p));
   }
 
   /** Stores one job carrying `operations`, in order. Resolves once Redis acknowledged it. */
   async store(partition: number, operations: QueuedOperation[]): Promise<void> {
     const queue = this.#queues[partition];
     if (!queue) throw new RangeError(`no queue for partition ${partition}`);
-    await queue.add(JOB_NAMES.apply, { v: 1, operations });
+    try {
+      await queue.add(JOB_NAMES.apply, { v: 1, operations });
+    } catch (error) {
+      // BullMQ sets a Queue's connection up once (it reads INFO). When that failed, as it does on a
+      // Redis Cluster that is not ready yet when the API starts (ioredis Cluster reports itself
+      // connected before it knows the slots, and this connection queues nothing offline), every
+      // later add fails the same way: start that partition over with a new Queue.
+      if (
+        await queue.client.then(
+          () => false,
+          () => true,
+        )
+      ) {
+        this.#queues[partition] = this.#open(partition);
+        queue.close().catch(() => {});
+      }
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
     await Promise.all(this.#queues.map((queue) => queue.close()));
+  }
+
+  #open(partition: number): Queue {
+    const ref = partitionQueue(this.#catalog, partition);
+    return new Queue(ref.name, {
+      connection: this.#connection,
+      prefix: ref.prefix,
+      defaultJobOptions: JOB_OPTIONS.partition,
+    });
   }
 }

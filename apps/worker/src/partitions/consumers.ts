@@ -38,6 +38,7 @@ export async function startPartitionConsumers(
   const workers: Worker[] = [];
   const openQueues: Queue[] = [];
   const limits = deps.absorbLimits ?? { maxJobs: 100, maxOperations: 2000 };
+  const lockMs = deps.lockDurationMs ?? 10_000;
   for (const [partition, ref] of queues.entries()) {
     const queue = new Queue(ref.name, { connection, prefix: ref.prefix });
     await queue.setGlobalConcurrency(1);
@@ -55,8 +56,20 @@ export async function startPartitionConsumers(
         connection,
         prefix: ref.prefix,
         concurrency: 1,
-        lockDuration: deps.lockDurationMs ?? 30_000,
+        lockDuration: lockMs,
+        // A job whose worker died, or whose fetch reply was lost with a Redis node, holds its
+        // partition (global concurrency 1) until a stalled check finds its lock gone: a check runs
+        // every stalledInterval and needs two passes (mark, then move). With BullMQ's fixed 30 s the
+        // partition stood still for up to a minute after the lock had expired (tests/faults,
+        // tests/cluster). Checking every half lock bounds the wait by about 1.5 lock durations; a
+        // live worker renews its lock every half duration and is never taken for stalled.
+        stalledInterval: Math.ceil(lockMs / 2),
         maxStalledCount: 1_000_000,
+        // When fetching or finishing a job fails (Redis restarting, a cluster master loading its AOF),
+        // BullMQ tries again after runRetryDelay: its 15 s default held a partition still for 15 s or
+        // more after Redis was back (tests/cluster). One second keeps a partition's pause close to the
+        // outage itself without spinning while Redis is down.
+        runRetryDelay: 1_000,
         autorun: true,
       },
     );
