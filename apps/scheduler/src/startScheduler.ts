@@ -1,7 +1,13 @@
 import { hostname } from "node:os";
 import type { Db } from "@accounts/db";
 import type { PgTools } from "@accounts/maintenance";
-import { createRedis, EVENTS_MAX_LEN, type MaintenanceJob, maintenanceQueue } from "@accounts/queue";
+import {
+  closeSettled,
+  createRedis,
+  EVENTS_MAX_LEN,
+  type MaintenanceJob,
+  maintenanceQueue,
+} from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { Queue } from "bullmq";
 import type { Registry } from "prom-client";
@@ -107,14 +113,14 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       async close() {
         clearInterval(timer);
         await running.close();
-        await queue.close();
+        await closeSettled(queue);
         // quit, not disconnect: commands still in flight get their answers instead of rejecting.
         await connection.quit().catch(() => {});
       },
     };
   } catch (error) {
     await consumer?.close();
-    await queue.close().catch(() => {});
+    await closeSettled(queue).catch(() => {});
     connection.disconnect();
     throw error;
   }

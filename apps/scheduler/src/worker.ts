@@ -1,5 +1,6 @@
 import {
   type Catalog,
+  closeSettled,
   createRedis,
   type MaintenanceJob,
   maintenanceJobSchema,
@@ -78,7 +79,7 @@ export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
   return {
     worker,
     async close() {
-      await worker.close();
+      await closeSettled(worker);
       // quit, not disconnect: commands still in flight get their answers instead of rejecting.
       await connection.quit().catch(() => {});
     },

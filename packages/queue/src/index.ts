@@ -1,4 +1,5 @@
 export * from "./catalog.ts";
+export * from "./closeSettled.ts";
 export * from "./connection.ts";
 export * from "./operationState.ts";
 export * from "./payloads.ts";

@@ -1,5 +1,6 @@
 import {
   type Catalog,
+  closeSettled,
   JOB_NAMES,
   JOB_OPTIONS,
   partitionQueue,
@@ -48,7 +49,7 @@ export class QueueSink {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#queues.map((queue) => queue.close()));
+    await Promise.all(this.#queues.map((queue) => closeSettled(queue)));
   }
 
   #open(partition: number): Queue {

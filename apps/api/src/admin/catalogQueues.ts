@@ -1,4 +1,11 @@
-import { allQueues, type Catalog, maintenanceQueue, type RedisClient, webhooksQueue } from "@accounts/queue";
+import {
+  allQueues,
+  type Catalog,
+  closeSettled,
+  maintenanceQueue,
+  type RedisClient,
+  webhooksQueue,
+} from "@accounts/queue";
 import { Queue } from "bullmq";
 import type { OpenQueue } from "../metrics/queueDepth.ts";
 
@@ -29,7 +36,7 @@ export function openCatalogQueues(connection: RedisClient, catalog: Catalog): Ca
   return {
     queues,
     async close() {
-      await Promise.all(queues.map((open) => open.queue.close()));
+      await Promise.all(queues.map((open) => closeSettled(open.queue)));
     },
   };
 }

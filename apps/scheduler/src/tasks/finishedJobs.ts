@@ -1,6 +1,7 @@
 import {
   allPartitionQueues,
   type Catalog,
+  closeSettled,
   EVENTS_MAX_LEN,
   JOB_OPTIONS,
   maintenanceQueue,
@@ -50,7 +51,7 @@ export async function trimFinishedJobs(connection: RedisClient, catalog: Catalog
         eventsTrimmed: await queue.trimEvents(EVENTS_MAX_LEN),
       });
     } finally {
-      await queue.close();
+      await closeSettled(queue);
     }
   }
   return trims;

@@ -1,4 +1,10 @@
-import { allPartitionQueues, type Catalog, createRedis, type RedisConfig } from "@accounts/queue";
+import {
+  allPartitionQueues,
+  type Catalog,
+  closeSettled,
+  createRedis,
+  type RedisConfig,
+} from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { Queue, Worker } from "bullmq";
 import { type AbsorbLimits, absorbWaiting } from "./absorbWaiting.ts";
@@ -86,8 +92,8 @@ export async function startPartitionConsumers(
     async close() {
       // Jobs waiting for the database give their job back at once instead of waiting for it.
       abort.abort();
-      await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all(openQueues.map((queue) => queue.close()));
+      await Promise.all(workers.map((worker) => closeSettled(worker)));
+      await Promise.all(openQueues.map((queue) => closeSettled(queue)));
       connection.disconnect();
     },
   };

@@ -2,6 +2,7 @@ import { type Db, finalOperationOf, findOperation, insertDeliveryAttempt } from 
 import { finalView, isOperationId } from "@accounts/domain";
 import {
   type Catalog,
+  closeSettled,
   createRedis,
   type DeliverJob,
   deliverJobSchema,
@@ -183,7 +184,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
   return {
     worker,
     async close() {
-      await worker.close();
+      await closeSettled(worker);
       if (ownSender) sender.close();
       connection.disconnect();
     },

@@ -1,5 +1,6 @@
 import {
   type Catalog,
+  closeSettled,
   createRedis,
   type DeliverJob,
   EVENTS_MAX_LEN,
@@ -80,7 +81,7 @@ export function openWebhookQueue(redis: RedisConfig, catalog: Catalog): WebhookQ
   return {
     queue,
     async close() {
-      await queue.close();
+      await closeSettled(queue);
       // BullMQ does not end a connection it was given.
       connection.disconnect();
     },
