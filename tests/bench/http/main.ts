@@ -4,7 +4,7 @@
  * same workloads (uniform, zipf, hot, settle), with single-operation POSTs and batches of 100.
  *
  * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
- * --partitions N (default 4: about two per core), --json.
+ * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json.
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -43,6 +43,10 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds ?? (args.quick ? 5 : 20));
 const workloads = (args.workloads?.split(",") ?? WORKLOADS) as WorkloadName[];
 const connections = Number(args.connections ?? 64);
+// One partition per core: the worker is one process, and partitions beyond the cores it can use only
+// make jobs smaller (more transactions, each with its fixed cost) without adding parallelism. Measured
+// on 2 cores (docs/performance.md): 16 partitions (the apps' default) 2,389 single POSTs/s, 2: 3,846.
+const partitions = args.partitions ?? process.env.PARTITIONS ?? String(cpus_().length);
 
 function progress(line: string): void {
   if (!args.json) process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
   const stack = await startBenchStack({
     workers: Number(args.workers ?? 1),
     log: progress,
-    env: process.env,
+    env: { ...process.env, PARTITIONS: partitions },
   });
   const comparisons: Comparison[] = [];
   let halfRate: PhaseResult | undefined;
@@ -207,7 +211,7 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
     });
   const title = `Accounts processor vs naive baseline — ${new Date().toISOString()}`;
   const cpus = cpus_();
-  const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); PARTITIONS=${process.env.PARTITIONS ?? args.partitions ?? 4}; ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
+  const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); PARTITIONS=${partitions}; ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";

@@ -1,13 +1,17 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type pg from "pg";
 
-/** CPU seconds (user + system) used so far by a process, from /proc (Linux). */
+/**
+ * CPU seconds (user + system) used so far by a process and by its children that have exited and
+ * were reaped, from /proc (Linux). Counting the reaped children keeps a tree's figure from falling
+ * when PostgreSQL backends exit between two readings.
+ */
 export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    // utime, stime, cutime and cstime are fields 14 to 17 of stat, 12 to 15 after the command.
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
   } catch {
     return 0;
   }
@@ -33,7 +37,7 @@ export function processTree(root: number): number[] {
   return tree;
 }
 
-/** CPU seconds of a whole process tree. Backends that exited meanwhile are not counted. */
+/** CPU seconds of a whole process tree, exited and reaped processes included. */
 export function treeCpuSeconds(root: number): number {
   return processTree(root).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
