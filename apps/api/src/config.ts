@@ -23,6 +23,14 @@ export const apiEnvSchema = z.object({
   COALESCE_MAX_WAIT_MS: z.coerce.number().min(0).max(50).default(1),
   /** Most operations in one queue job. */
   COALESCE_MAX_OPERATIONS: z.coerce.number().int().min(1).max(5000).default(500),
+  /**
+   * Backpressure: while more than this many jobs wait on a partition (the workers are behind), its
+   * next job is held up to BACKLOG_MAX_HOLD_MS before it is stored, so callers slow down to the pace
+   * of applying instead of growing the backlog. 0 turns it off.
+   */
+  BACKLOG_MAX_WAITING_JOBS: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  /** Longest a job is held by the backpressure (ms); it is then stored anyway (never refused). */
+  BACKLOG_MAX_HOLD_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   /** Submissions get 503 once Redis memory use passes this share of maxmemory. */
   REDIS_MEMORY_REFUSE_RATIO: z.coerce.number().min(0.1).max(1).default(0.9),
   /**

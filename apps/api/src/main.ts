@@ -70,7 +70,23 @@ const metrics = createApiMetrics(createMetricsRegistry("api"), {
 const audited = countAuthFailures(audit, metrics.authFailures);
 const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
 const limiter = new ClientRateLimiter();
-const sink = new QueueSink(queueConnection, catalog);
+const holdWarned = new Map<number, number>();
+const sink = new QueueSink(queueConnection, catalog, {
+  maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
+  maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
+  pollMs: 10,
+  onHold: (partition, waiting) => {
+    metrics.backlogHolds.inc();
+    // One line per partition per minute at most: the counter has the rate.
+    const now = Date.now();
+    if (now - (holdWarned.get(partition) ?? 0) < 60_000) return;
+    holdWarned.set(partition, now);
+    log.warn(
+      { partition, waiting, limit: config.BACKLOG_MAX_WAITING_JOBS },
+      "partition backlog over the limit: accepting slows down to the pace of applying",
+    );
+  },
+});
 const coalescer = new Coalescer<QueuedOperation>({
   maxWaitMs: config.COALESCE_MAX_WAIT_MS,
   maxItems: config.COALESCE_MAX_OPERATIONS,

@@ -8,6 +8,10 @@ import {
   type RedisClient,
 } from "@accounts/queue";
 import { Queue } from "bullmq";
+import { BacklogGate, type BacklogGateOptions } from "./backlogGate.ts";
+
+/** The backpressure of {@link BacklogGate}, without the count it reads (the sink reads its queues). */
+export type BacklogPolicy = Omit<BacklogGateOptions, "waiting">;
 
 /**
  * Stores apply jobs on the partition queues: one BullMQ Queue per partition over one shared
@@ -17,17 +21,31 @@ export class QueueSink {
   readonly #queues: Queue[];
   readonly #connection: RedisClient;
   readonly #catalog: Catalog;
+  readonly #gate: BacklogGate | undefined;
 
-  constructor(connection: RedisClient, catalog: Catalog) {
+  constructor(connection: RedisClient, catalog: Catalog, backlog?: BacklogPolicy) {
     this.#connection = connection;
     this.#catalog = catalog;
     this.#queues = Array.from({ length: catalog.partitions }, (_, p) => this.#open(p));
+    this.#gate = backlog
+      ? new BacklogGate({
+          ...backlog,
+          waiting: (partition) => {
+            const queue = this.#queues[partition];
+            return queue ? connection.llen(queue.toKey("wait")) : Promise.resolve(0);
+          },
+        })
+      : undefined;
   }
 
-  /** Stores one job carrying `operations`, in order. Resolves once Redis acknowledged it. */
+  /**
+   * Stores one job carrying `operations`, in order. Resolves once Redis acknowledged it; while the
+   * partition is behind, after a hold (see {@link BacklogGate}).
+   */
   async store(partition: number, operations: QueuedOperation[]): Promise<void> {
     const queue = this.#queues[partition];
     if (!queue) throw new RangeError(`no queue for partition ${partition}`);
+    await this.#gate?.admit(partition);
     try {
       await queue.add(JOB_NAMES.apply, { v: 1, operations });
     } catch (error) {

@@ -36,6 +36,8 @@ export interface ApiMetrics {
   acceptUnavailable(count?: number): void;
   /** Operations per coalesced queue job. */
   readonly batchOperations: Histogram;
+  /** Queue jobs held back because their partition's backlog was over the limit (backpressure). */
+  readonly backlogHolds: Counter;
   /** Failed authentications, by reason (missing_credentials, malformed_credentials, unknown_key). */
   readonly authFailures: Counter<"reason">;
 }
@@ -82,6 +84,11 @@ export function createApiMetrics(registry: Registry, sources: ApiMetricSources =
     buckets: [...BATCH_SIZE_BUCKETS],
     registers,
   });
+  const backlogHolds = new Counter({
+    name: "accounts_backlog_holds_total",
+    help: "Queue jobs the API held back (up to BACKLOG_MAX_HOLD_MS) because their partition had more than BACKLOG_MAX_WAITING_JOBS waiting.",
+    registers,
+  });
   const authFailures = new Counter({
     name: "accounts_auth_failures_total",
     help: "Failed authentications (401), by reason: missing_credentials, malformed_credentials, unknown_key.",
@@ -125,6 +132,7 @@ export function createApiMetrics(registry: Registry, sources: ApiMetricSources =
       unavailable.inc(count);
     },
     batchOperations,
+    backlogHolds,
     authFailures,
   };
 }

@@ -1,0 +1,65 @@
+import { createRedis, partitionQueue, type QueuedOperation, type RedisClient } from "@accounts/queue";
+import { harnessRedisUrl, uniquePrefix, waitFor } from "@accounts/tests/harness";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { QueueSink } from "./queueSink.ts";
+
+// The sink's backpressure against real Redis: a job for a partition with too many jobs waiting is
+// held until the partition drained, then stored; other partitions are not held meanwhile.
+
+let connection: RedisClient;
+beforeAll(async () => {
+  connection = createRedis({ url: harnessRedisUrl() }, "queue");
+  await waitFor(() => connection.status === "ready", { message: "Redis connected" });
+});
+afterAll(async () => {
+  await connection.quit().catch(() => {});
+});
+
+const operation = (id: string): QueuedOperation =>
+  ({ id, clientId: "cl_test", acceptedAt: new Date().toISOString() }) as unknown as QueuedOperation;
+
+it("holds a job while its partition is over the backlog limit, and stores it once drained", async () => {
+  const catalog = { namespace: uniquePrefix("sink").toLowerCase().slice(0, 32), partitions: 2 };
+  const holds: number[] = [];
+  const sink = new QueueSink(connection, catalog, {
+    maxWaitingJobs: 3,
+    maxHoldMs: 60_000,
+    pollMs: 5,
+    onHold: (partition) => holds.push(partition),
+  });
+  const ref = partitionQueue(catalog, 0);
+  const queue = new Queue(ref.name, { connection, prefix: ref.prefix });
+  try {
+    for (let i = 0; i < 3; i++) await sink.store(0, [operation(`op-${i}`)]);
+    expect(await queue.getWaitingCount()).toBe(3);
+    // A partition's count is read at most once per pollMs: let the one read before these jobs expire.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    let stored = false;
+    const held = sink.store(0, [operation("op-held")]).then(() => {
+      stored = true;
+    });
+    // The other partition is not behind: its job goes through while partition 0 is held.
+    await sink.store(1, [operation("op-other")]);
+    await waitFor(() => holds.length > 0, { message: "partition 0 held" });
+    expect(holds).toEqual([0]);
+    expect(stored).toBe(false);
+    expect(await queue.getWaitingCount()).toBe(3);
+
+    // The workers catch up: two jobs leave the waiting list, and the held job is stored.
+    const [first, second] = await queue.getWaiting(0, 1);
+    await Promise.all([first?.remove(), second?.remove()]);
+    await held;
+    expect(stored).toBe(true);
+    const waiting = await queue.getWaiting();
+    expect(waiting.map((job) => (job.data.operations as { id: string }[])[0]?.id).sort()).toEqual([
+      "op-2",
+      "op-held",
+    ]);
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await sink.close();
+  }
+});
