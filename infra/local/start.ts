@@ -31,6 +31,9 @@ const say = (line: string) => console.log(`[start] ${line}`);
 
 const running: { postgres?: PostgresServer; redis?: RedisServer; apps: AppProcess[] } = { apps: [] };
 let stopping = false;
+let stoppingSince = 0;
+/** A second signal within this long of the first is the same Ctrl-C delivered twice, not a second press. */
+const SAME_SIGNAL_MS = 1000;
 /** A server start in progress: a signal waits for it, so that the server is then stopped properly. */
 let starting: Promise<unknown> = Promise.resolve();
 
@@ -184,11 +187,13 @@ async function waitForHealth(port: number): Promise<boolean> {
 
 /**
  * Stops the apps first (they drain their active jobs while the servers are still up), then
- * Redis and PostgreSQL gracefully. A second signal while stopping kills everything at once.
+ * Redis and PostgreSQL gracefully. A second signal while stopping (more than a second after the
+ * first) kills everything at once.
  */
 async function shutdown(code: number, signal?: NodeJS.Signals): Promise<void> {
   if (stopping) {
-    if (signal) {
+    // One Ctrl-C arrives twice under `npm start`: from the terminal and forwarded by npm.
+    if (signal && Date.now() - stoppingSince > SAME_SIGNAL_MS) {
       console.error("[start] second signal: killing everything");
       for (const app of running.apps) app.kill();
       process.exit(130); // the devstack's exit hook SIGKILLs the servers
@@ -196,6 +201,7 @@ async function shutdown(code: number, signal?: NodeJS.Signals): Promise<void> {
     return;
   }
   stopping = true;
+  stoppingSince = Date.now();
   if (signal) say(`${signal}: stopping (again to kill at once)`);
   await Promise.all(running.apps.map((app) => app.stop(APP_STOP_TIMEOUT_MS)));
   await starting.catch(() => {});
