@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { VersionConflictError } from "../errors.ts";
+import { BALANCE_CTES, balanceRecordsets, checkVersionGuard } from "./balanceWrites.ts";
 import { copyField, copyRows } from "./copyRows.ts";
 import { writeSmallBatch } from "./writeSmallBatch.ts";
 
@@ -129,36 +129,10 @@ export async function writeBatch(client: PoolClient, batch: BatchWrite): Promise
   await copyRows(client, "operations", OPERATION_COLUMNS, opLines);
   await copyRows(client, "ledger_entries", ENTRY_COLUMNS, entryLines);
 
-  const existing: object[] = [];
-  const created: object[] = [];
-  for (const b of batch.balances) {
-    if (b.loadedVersion === null)
-      created.push({ u: b.userId, c: b.currency, a: b.available, r: b.reserved, v: b.version });
-    else
-      existing.push({
-        u: b.userId,
-        c: b.currency,
-        a: b.available,
-        r: b.reserved,
-        v: b.version,
-        g: b.loadedVersion,
-      });
-  }
+  const { existing, created } = balanceRecordsets(batch.balances);
   const { rows } = await client.query<{ updated: number }>({
     name: "ledger-write-balances",
-    text: `WITH updated AS (
-      UPDATE accounts a
-      SET available = v.a, reserved = v.r, total = v.a + v.r, version = v.v, updated_at = $1
-      FROM json_to_recordset($2::json) AS v(u text, c text, a numeric, r numeric, v bigint, g bigint)
-      WHERE a.user_id = v.u COLLATE "C" AND a.currency = v.c COLLATE "C" AND a.version = v.g
-      RETURNING 1
-    ),
-    created AS (
-      INSERT INTO accounts (user_id, currency, available, reserved, total, version, created_at, updated_at)
-      SELECT n.u, n.c, n.a, n.r, n.a + n.r, n.v, $1, $1
-      FROM json_to_recordset($3::json) AS n(u text, c text, a numeric, r numeric, v bigint)
-      RETURNING 1
-    ),
+    text: `WITH ${BALANCE_CTES},
     outbox AS (
       INSERT INTO webhook_outbox (operation_id, client_id, url, accepted_at, created_at)
       SELECT w.i, w.c, w.u, w.a, $1
@@ -169,10 +143,5 @@ export async function writeBatch(client: PoolClient, batch: BatchWrite): Promise
            (SELECT count(*) FROM outbox)::int AS outbox`,
     values: [finished, JSON.stringify(existing), JSON.stringify(created), JSON.stringify(notify)],
   });
-  const counts = rows[0];
-  if (!counts || counts.updated !== existing.length) {
-    throw new VersionConflictError(
-      `version guard matched ${counts?.updated ?? 0} of ${existing.length} balance rows; the batch is retried`,
-    );
-  }
+  checkVersionGuard(rows[0]?.updated, existing.length);
 }

@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { VersionConflictError } from "../errors.ts";
+import { BALANCE_CTES, balanceRecordsets, checkVersionGuard } from "./balanceWrites.ts";
 import type { BatchWrite } from "./writeBatch.ts";
 
 /**
@@ -17,21 +17,7 @@ import type { BatchWrite } from "./writeBatch.ts";
  * ```
  */
 export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Promise<void> {
-  const existing: object[] = [];
-  const created: object[] = [];
-  for (const b of batch.balances) {
-    if (b.loadedVersion === null)
-      created.push({ u: b.userId, c: b.currency, a: b.available, r: b.reserved, v: b.version });
-    else
-      existing.push({
-        u: b.userId,
-        c: b.currency,
-        a: b.available,
-        r: b.reserved,
-        v: b.version,
-        g: b.loadedVersion,
-      });
-  }
+  const { existing, created } = balanceRecordsets(batch.balances);
   const notify: object[] = [];
   const ops = batch.operations.map((o) => {
     if (o.callbackUrl !== null) notify.push({ i: o.id, c: o.clientId, u: o.callbackUrl, a: o.acceptedAt });
@@ -61,19 +47,7 @@ export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Pr
   }));
   const { rows } = await client.query<{ updated: number }>({
     name: "ledger-write-small-batch",
-    text: `WITH updated AS (
-      UPDATE accounts a
-      SET available = v.a, reserved = v.r, total = v.a + v.r, version = v.v, updated_at = $1
-      FROM json_to_recordset($2::json) AS v(u text, c text, a numeric, r numeric, v bigint, g bigint)
-      WHERE a.user_id = v.u COLLATE "C" AND a.currency = v.c COLLATE "C" AND a.version = v.g
-      RETURNING 1
-    ),
-    created AS (
-      INSERT INTO accounts (user_id, currency, available, reserved, total, version, created_at, updated_at)
-      SELECT n.u, n.c, n.a, n.r, n.a + n.r, n.v, $1, $1
-      FROM json_to_recordset($3::json) AS n(u text, c text, a numeric, r numeric, v bigint)
-      RETURNING 1
-    ),
+    text: `WITH ${BALANCE_CTES},
     ops AS (
       INSERT INTO operations (id, client_id, idempotency_key, type, request, request_hash, status,
                               rejection, balances, partition, accepted_at, finished_at)
@@ -111,10 +85,5 @@ export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Pr
       batch.partition,
     ],
   });
-  const counts = rows[0];
-  if (!counts || counts.updated !== existing.length) {
-    throw new VersionConflictError(
-      `version guard matched ${counts?.updated ?? 0} of ${existing.length} balance rows; the batch is retried`,
-    );
-  }
+  checkVersionGuard(rows[0]?.updated, existing.length);
 }
