@@ -51,7 +51,11 @@ describe.skipIf(!run)("queue dashboard in Chromium", () => {
       expect(response.headers()["www-authenticate"]).toContain('Basic realm="accounts"');
       if (navigation instanceof Error) expect(navigation.message).toContain("ERR_INVALID_AUTH_CREDENTIALS");
       else expect(navigation?.status()).toBe(401);
-      await page.screenshot({ path: screenshotPath("dashboard-unauthenticated") });
+      // An artefact only: Chromium sometimes cannot capture its own auth-error page ("Unable to
+      // capture screenshot"), which says nothing about the service. The assertions above decide.
+      await page
+        .screenshot({ path: screenshotPath("dashboard-unauthenticated") })
+        .catch((error: Error) => console.warn(`no screenshot of the refused page: ${error.message}`));
     } finally {
       await anonymous.close();
     }
