@@ -116,6 +116,15 @@ export class SubmitBatcher {
     let batch: Waiting[] = [];
     let bytes = 0;
     for (const item of this.#waiting) {
+      if (
+        batch.length > 0 &&
+        (batch.length >= this.#policy.maxOperations || bytes + item.bytes > this.#policy.maxBytes)
+      ) {
+        // Full: it leaves now, and its users are busy from here on (for this item too).
+        this.#start(batch);
+        batch = [];
+        bytes = 0;
+      }
       const mustWait =
         this.#inFlight >= this.#policy.maxConcurrentBatches ||
         item.users.some((user) => blocked.has(user) || this.#busyUsers.has(user));
@@ -123,19 +132,6 @@ export class SubmitBatcher {
         held.push(item);
         for (const user of item.users) blocked.add(user);
         continue;
-      }
-      if (
-        batch.length > 0 &&
-        (batch.length >= this.#policy.maxOperations || bytes + item.bytes > this.#policy.maxBytes)
-      ) {
-        this.#start(batch);
-        batch = [];
-        bytes = 0;
-        if (this.#inFlight >= this.#policy.maxConcurrentBatches) {
-          held.push(item);
-          for (const user of item.users) blocked.add(user);
-          continue;
-        }
       }
       batch.push(item);
       bytes += item.bytes;
