@@ -56,6 +56,9 @@ export interface HttpAnswer<T> {
   body: T;
 }
 
+/** Immediate retries of requests that died on a closed keep-alive connection, before backing off. */
+const MAX_IMMEDIATE_RETRIES = 3;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -84,19 +87,23 @@ export class Transport {
   async send<T>(request: HttpRequest): Promise<HttpAnswer<T>> {
     const started = Date.now();
     const policy = this.config.retry;
+    // Requests that died on a connection the server had closed, in a row since the first attempt.
+    let dropped = 0;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt<T>(request, attempt);
       if (outcome.ok) return outcome.answer;
       const { error } = outcome;
       if (!policy || !outcome.retryable) throw error;
+      dropped = outcome.noAnswer === "dropped" && dropped === attempt - 1 ? attempt : dropped;
       const delay = nextDelay(
         {
           attempt: attempt - 1,
           elapsedMs: Date.now() - started,
           retryAfterMs: outcome.retryAfterMs,
-          // A pooled connection that the server had closed fails at once, and only that connection
-          // was bad: the first retry goes out immediately, on a fresh connection.
-          immediate: attempt === 1 && outcome.noAnswer === "dropped",
+          // A pooled keep-alive connection that the server had closed fails at once, and only that
+          // connection was bad: the retry goes out immediately on another one. A few in a row (the
+          // pool held several closed ones); beyond, the server drops every connection: back off.
+          immediate: dropped === attempt && attempt <= MAX_IMMEDIATE_RETRIES,
         },
         policy,
       );
