@@ -6,6 +6,7 @@
  * argv[2]: JSON LoadSpec. Prints one JSON LoadResult on stdout.
  */
 import { Pool } from "undici";
+import { runClientLoad } from "./clientMode.ts";
 import { requestGenerator, type WorkloadName } from "./workloads.ts";
 
 export interface LoadSpec {
@@ -18,6 +19,8 @@ export interface LoadSpec {
   connections: number;
   /** Requests per second (open loop); absent: closed loop as fast as answers come. */
   rate?: number;
+  /** `connections` callers submitting through `@accounts/client` (clientMode.ts) instead of raw requests. */
+  client?: boolean;
 }
 
 export interface LoadResult {
@@ -34,6 +37,8 @@ export interface LoadResult {
   timeline: number[];
   startedAt: number;
   endedAt: number;
+  /** HTTP requests made (client mode, where one submit is not one request). */
+  httpRequests?: number;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -127,4 +132,5 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
 }
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
-process.stdout.write(`${JSON.stringify(await run(spec))}\n`);
+const result = spec.client ? await runClientLoad(spec) : await run(spec);
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -13,6 +13,7 @@ import { cpus as cpus_, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { clientLines, clientTargets } from "./clientReport.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
 import {
@@ -56,7 +57,14 @@ function runLoad(spec: LoadSpec): Promise<{ result: LoadResult; pid: number; cpu
   return new Promise((resolveRun, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "tests/bench/http/loadgen.ts", JSON.stringify(spec)],
+      // The source condition: the client mode loads @accounts/client from its sources.
+      [
+        "--conditions=@accounts/source",
+        "--import",
+        "tsx",
+        "tests/bench/http/loadgen.ts",
+        JSON.stringify(spec),
+      ],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "inherit"],
@@ -89,7 +97,7 @@ function cpuSnapshot(stack: BenchStack): Record<string, number> {
 async function phase(
   stack: BenchStack,
   workload: WorkloadName,
-  mode: "single" | "batch",
+  mode: "single" | "batch" | "client",
   system: "accounts" | "baseline",
   options: { rate?: number; seconds: number },
 ): Promise<PhaseResult> {
@@ -106,9 +114,11 @@ async function phase(
     seconds: options.seconds,
     connections: mode === "batch" ? Math.max(2, Math.floor(connections / 8)) : connections,
     ...(options.rate ? { rate: options.rate } : {}),
+    ...(mode === "client" ? { client: true } : {}),
   });
   const after = cpuSnapshot(stack);
   const elapsed = result.seconds;
+  if (result.httpRequests) progress(`  ${result.ok} submits in ${result.httpRequests} HTTP requests`);
   const cpu: Record<string, number> = { loadgen: loadCpu / elapsed };
   for (const [name, value] of Object.entries(after)) cpu[name] = (value - (before[name] ?? 0)) / elapsed;
   if (system === "baseline") {
@@ -159,6 +169,10 @@ async function main(): Promise<void> {
         const baseline = await phase(stack, workload, mode, "baseline", { seconds });
         comparisons.push({ workload, mode, accounts, baseline });
       }
+      // The client mode has no baseline of its own: its row compares with the single-operation one.
+      const single = comparisons.find((c) => c.workload === workload && c.mode === "single");
+      const client = await phase(stack, workload, "client", "accounts", { seconds });
+      if (single) comparisons.push({ workload, mode: "client", accounts: client, baseline: single.baseline });
     }
     const uniform = comparisons.find((c) => c.workload === "uniform" && c.mode === "single");
     if (uniform) {
@@ -201,6 +215,7 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
       unit: "x",
       kind: "min",
     });
+  targets.push(...clientTargets(comparisons));
   if (halfRate)
     targets.push({
       name: "accept→applied p99 at half the max sustained rate",
@@ -215,7 +230,7 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";
-  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
   const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);

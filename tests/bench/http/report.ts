@@ -3,7 +3,7 @@ import type { AppliedStats } from "./measure.ts";
 
 export interface PhaseResult {
   workload: string;
-  mode: "single" | "batch";
+  mode: "single" | "batch" | "client";
   system: "accounts" | "baseline";
   load: LoadResult;
   /** The system under test's applied view (from stored timestamps); the baseline applies synchronously. */
@@ -69,7 +69,8 @@ export function cpuTable(comparisons: readonly Comparison[]): string {
     `|---|---|---|${cols.map(() => "---:").join("|")}|`,
   ];
   for (const c of comparisons) {
-    for (const p of [c.accounts, c.baseline]) {
+    // A client row's baseline is the single-operation phase's, already listed.
+    for (const p of c.mode === "client" ? [c.accounts] : [c.accounts, c.baseline]) {
       lines.push(
         `| ${c.workload} | ${c.mode} | ${p.system} | ${cols.map((n) => fmt(p.cpu[n] ?? 0, 2)).join(" | ")} |`,
       );
