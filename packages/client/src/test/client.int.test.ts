@@ -28,6 +28,7 @@ import { type Caller, createCaller, recordingFetch, runId, startReceiver } from 
 
 let stack: AppStack;
 let caller: Caller;
+const others = {} as { hooks: Caller; reader: Caller; limited: Caller; otherReader: Caller };
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
@@ -36,10 +37,13 @@ beforeAll(async () => {
     workers: 1,
     env: { WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOWLIST: "127.0.0.1" },
   });
-  caller = await createCaller(stack, "client-tests", [
-    "operations:write",
-    "operations:read",
-    "accounts:read",
+  // Created together: each is an operator command (a process) of a few seconds.
+  [caller, others.hooks, others.reader, others.limited, others.otherReader] = await Promise.all([
+    createCaller(stack, "client-tests", ["operations:write", "operations:read", "accounts:read"]),
+    createCaller(stack, "other-hooks", ["operations:read"]),
+    createCaller(stack, "reader-only", ["accounts:read"]),
+    createCaller(stack, "slow-caller", ["accounts:read"], { rateLimit: 1 }),
+    createCaller(stack, "other-reader", ["operations:read"]),
   ]);
 }, 120_000);
 afterAll(async () => {
@@ -294,7 +298,7 @@ describe("webhooks", () => {
       }
       throw new Error("verified what it should not");
     };
-    const other = await createCaller(stack, "other-hooks", ["operations:read"]);
+    const other = others.hooks;
     expect(
       refused(() => verifyWebhook(delivery.body, delivery.headers, { secret: other.webhookSecret })),
     ).toMatchObject({ code: "webhook_signature_invalid" });
@@ -320,7 +324,7 @@ describe("typed errors", () => {
     expect(unauthorized).toMatchObject({ status: 401, code: "unauthorized", problem: { status: 401 } });
     expect((unauthorized as UnauthorizedError).requestId).toBeTruthy();
 
-    const reader = await createCaller(stack, "reader-only", ["accounts:read"]);
+    const reader = others.reader;
     const accounts = client({ apiKey: reader.apiKey });
     const forbidden = await Promise.allSettled([
       accounts.submit(credit("f1", "1")),
@@ -362,7 +366,7 @@ describe("typed errors", () => {
   });
 
   it("429 RateLimitedError with retryAfter, never retried", async () => {
-    const limited = await createCaller(stack, "slow-caller", ["accounts:read"], { rateLimit: 1 });
+    const limited = others.limited;
     const { fetch, sent } = recordingFetch();
     const accounts = client({ apiKey: limited.apiKey, fetch });
     const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => accounts.currencies()));
@@ -379,7 +383,7 @@ describe("typed errors", () => {
   it("404 NotFoundError for an operation of no one (or of another client)", async () => {
     const accounts = client();
     const { id } = await accounts.submit(credit(runId("mine"), "1"));
-    const other = await createCaller(stack, "other-reader", ["operations:read"]);
+    const other = others.otherReader;
     const error = await client({ apiKey: other.apiKey })
       .getOperation(id)
       .catch((e: unknown) => e);
