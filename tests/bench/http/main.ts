@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: throughput and latency of the accounts processor over HTTP, side by side in one
  * run with a naive synchronous baseline (tests/bench/baseline), same machine, same load generator,
- * same workloads (uniform, zipf, hot, settle), with single-operation POSTs and batches of 100.
+ * same workloads (uniform, zipf, hot, settle), with single-operation POSTs and batches of 100, and
+ * the `client` mode (clientMode.ts): 64 callers submitting one operation at a time through @accounts/client.
  *
  * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
  * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json.
