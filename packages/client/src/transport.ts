@@ -72,9 +72,13 @@ export class Transport {
     return this.config.retry;
   }
 
-  /** Tells the listener about a retry made outside the transport (the batch's per-item retries). */
+  /** Tells the listener about a retry (also those made outside the transport: a batch's items). */
   notifyRetry(event: Parameters<RetryListener>[0]): void {
-    this.config.onRetry?.(event);
+    try {
+      this.config.onRetry?.(event);
+    } catch {
+      // A failing listener (a log sink) must not stop the retry it is told about.
+    }
   }
 
   /**
@@ -108,7 +112,7 @@ export class Transport {
         policy,
       );
       if (delay === undefined) throw error;
-      this.config.onRetry?.({
+      this.notifyRetry({
         method: request.method,
         path: request.path,
         attempt: attempt + 1,
