@@ -96,7 +96,7 @@ export function clientDocument(document: OpenAPI3): OpenAPI3 {
 
 export const GENERATED_HEADER =
   "// Generated from the API's OpenAPI document by packages/client/scripts/apiTypes.ts: do not edit.\n" +
-  '// Regenerate: npx vitest run packages/client/src/test/client.int.test.ts -t "wire types" -u (starts the API).\n';
+  '// Regenerate: npx vitest run packages/client/src/test/methods.int.test.ts -t "wire types" -u (starts the API).\n';
 
 /**
  * The TypeScript source of the wire types.

@@ -1,5 +1,5 @@
 // Generated from the API's OpenAPI document by packages/client/scripts/apiTypes.ts: do not edit.
-// Regenerate: npx vitest run packages/client/src/test/client.int.test.ts -t "wire types" -u (starts the API).
+// Regenerate: npx vitest run packages/client/src/test/methods.int.test.ts -t "wire types" -u (starts the API).
 
 export interface paths {
   "/v1/accounts/{userId}/balances": {

@@ -1,7 +1,8 @@
-import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createDb, createPool, insertClient } from "@accounts/db";
+import { generateApiKey, generateWebhookSecret, hashApiKey, newClientId, type Scope } from "@accounts/domain";
 import type { AppStack } from "@accounts/tests/harness";
 import type { FetchLike } from "../transport.ts";
 
@@ -16,37 +17,36 @@ export interface Caller {
 }
 
 /**
- * Creates an API client the way an operator does: `npm run ctl -- clients create --json` against
- * the stack's database. The API loads an unknown key on its first use, so the key works at once.
+ * Registers an API client in the stack's database, as `npm run ctl -- clients create` does (only the
+ * key's hash is stored; the secret is kept to sign webhooks). The API loads an unknown key on its
+ * first use, so the key works at once.
  *
  * @example
  * const caller = await createCaller(stack, "wallet", ["operations:write", "operations:read"]);
  */
-export function createCaller(
+export async function createCaller(
   stack: AppStack,
   name: string,
-  scopes: readonly string[],
+  scopes: readonly Scope[],
   options: { rateLimit?: number } = {},
 ): Promise<Caller> {
-  const args = [join(ROOT, "apps", "ctl", "src", "main.ts"), "clients", "create", "--name", name];
-  args.push("--scopes", scopes.join(","), "--json");
-  if (options.rateLimit !== undefined) args.push("--rate-limit", String(options.rateLimit));
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: stack.databaseUrl },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`clients create failed: ${stderr || error.message}`));
-        const created = JSON.parse(stdout) as { id: string; apiKey: string; webhookSecret: string };
-        resolvePromise({ id: created.id, apiKey: created.apiKey, webhookSecret: created.webhookSecret });
-      },
-    );
-  });
+  const db = createDb(createPool(stack.databaseUrl, { max: 1 }));
+  try {
+    const { key, prefix } = generateApiKey();
+    const caller = { id: newClientId(), apiKey: key, webhookSecret: generateWebhookSecret() };
+    await insertClient(db, {
+      id: caller.id,
+      name,
+      keyHash: hashApiKey(key),
+      keyPrefix: prefix,
+      scopes,
+      webhookSecret: caller.webhookSecret,
+      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    });
+    return caller;
+  } finally {
+    await db.destroy();
+  }
 }
 
 export interface SentRequest {
