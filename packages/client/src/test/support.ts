@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, createPool, insertClient } from "@accounts/db";
 import { generateApiKey, generateWebhookSecret, hashApiKey, newClientId, type Scope } from "@accounts/domain";
