@@ -1,4 +1,4 @@
-import { backupEnv } from "@accounts/maintenance";
+import { backupEnv } from "@accounts/backups";
 import { ConfigError, commonEnv, loadConfig } from "@accounts/runtime";
 import { z } from "zod";
 

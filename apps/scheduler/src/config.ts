@@ -1,4 +1,4 @@
-import { backupEnv } from "@accounts/maintenance";
+import { backupEnv } from "@accounts/backups";
 import { MAINTENANCE_TASKS, type MaintenanceTask } from "@accounts/queue";
 import { commonEnv, loadConfig } from "@accounts/runtime";
 import { z } from "zod";

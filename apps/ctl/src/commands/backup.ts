@@ -7,7 +7,7 @@ import {
   insertAuditEvents,
   insertMaintenanceRun,
 } from "@accounts/db";
-import { type BackupResult, createBackup, resolvePgTools } from "@accounts/maintenance";
+import { type BackupResult, createBackup, resolvePgTools } from "@accounts/backups";
 import { formatBytes } from "../bytes.ts";
 import { type Command, type CommandContext, EXIT, parseCommandLine } from "../command.ts";
 import { loadCtlBackupConfig } from "../config.ts";

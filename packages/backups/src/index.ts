@@ -1,4 +1,4 @@
-// @accounts/maintenance: backups of the accounts database and their restore, shared by the
+// @accounts/backups: backups of the accounts database and their restore, shared by the
 // scheduler (scheduled and operator-requested backups) and the operator command (ctl backup/restore).
 export { type ArchiveListing, listArchive } from "./archive.ts";
 export { type BackupFile, backupFileName, backupTimeOf, listBackups } from "./backupFiles.ts";
