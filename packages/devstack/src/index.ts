@@ -2,7 +2,14 @@
 // the test harness, fault tests), from the binaries the machine has, in a folder of their own and
 // on free ports. It exists so that nothing needs Docker and no test touches a server it did not start.
 export {
+  type ArchivingOptions,
+  type LocalArchive,
+  pgbackrestConfigText,
+  shellQuote,
+} from "./archiving.ts";
+export {
   type FindBinariesOptions,
+  findPgBackRest,
   findPostgresBinaries,
   findRedisBinaries,
   MissingBinaryError,
