@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import type { Db } from "@accounts/db";
 import type { PgTools } from "@accounts/backups";
+import type { Db } from "@accounts/db";
 import {
   closeSettled,
   createRedis,

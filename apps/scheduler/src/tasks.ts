@@ -1,5 +1,5 @@
-import type { Db } from "@accounts/db";
 import type { PgTools } from "@accounts/backups";
+import type { Db } from "@accounts/db";
 import type { Catalog, MaintenanceTask, RedisClient } from "@accounts/queue";
 import type { SchedulerConfig } from "./config.ts";
 import type { MaintenanceMetrics } from "./metrics.ts";

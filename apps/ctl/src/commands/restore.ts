@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
+import { databaseNameOf, type RestoreResult, resolvePgTools, restoreBackup } from "@accounts/backups";
 import { createDb, createPool, insertAuditEvents } from "@accounts/db";
 import { databaseUrl } from "@accounts/devstack";
-import { databaseNameOf, type RestoreResult, resolvePgTools, restoreBackup } from "@accounts/backups";
 import { type Command, type CommandContext, EXIT, parseCommandLine, UsageError } from "../command.ts";
 import { loadCtlBackupConfig } from "../config.ts";
 import { operatorHost, operatorName } from "../operator.ts";
