@@ -16,6 +16,7 @@ import { type ScheduleSync, syncJobSchedulers } from "./jobSchedulers.ts";
 import { createMaintenanceMetrics, type MaintenanceMetrics } from "./metrics.ts";
 import { publishMetricsFromDatabase } from "./publishMetrics.ts";
 import { MaintenanceRunner } from "./runner.ts";
+import { archiveMetricsPublisher } from "./tasks/archiveMetrics.ts";
 import { buildTasks } from "./tasks.ts";
 import { startMaintenanceWorker } from "./worker.ts";
 
@@ -93,10 +94,14 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       log,
       lockDurationMs: config.MAINTENANCE_LOCK_SECONDS * 1000,
     });
+    const publishArchiveMetrics = archiveMetricsPublisher({ db, metrics, config, log });
     const refresh = () =>
-      publishMetricsFromDatabase(db, metrics, now()).catch((error: unknown) =>
-        log.warn({ err: error }, "could not refresh maintenance metrics from the database"),
-      );
+      Promise.all([
+        publishMetricsFromDatabase(db, metrics, now()).catch((error: unknown) =>
+          log.warn({ err: error }, "could not refresh maintenance metrics from the database"),
+        ),
+        publishArchiveMetrics(),
+      ]);
     await refresh();
     const timer = setInterval(refresh, METRICS_REFRESH_MS);
     timer.unref();
