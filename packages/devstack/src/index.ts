@@ -29,4 +29,4 @@ export { freePort, isPortFree, STANDARD_PORTS } from "./ports.ts";
 export { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres.ts";
 export { type AppendFsync, type RedisOptions, type RedisServer, startRedis } from "./redis.ts";
 export { livePidFromFile, logTail } from "./server-process.ts";
-export { postgresRunAs, type SystemAccount } from "./system-account.ts";
+export { handOver, postgresRunAs, type SystemAccount } from "./system-account.ts";

@@ -45,4 +45,18 @@ describe("parseRecoveryLog", () => {
     expect(failed.fatal).toBe("recovery ended before configured recovery target was reached");
     expect(failed.recoveryComplete).toBe(false);
   });
+
+  it("takes the server's own FATAL with its DETAIL, not the refusals of connection attempts", () => {
+    const lines = [
+      "2026-12-02 06:25:26.620 UTC [9523] FATAL:  the database system is starting up",
+      '2026-12-02 06:25:27.084 UTC [9522] LOG:  restored log file "000000010000000000000002" from archive',
+      "2026-12-02 06:25:27.102 UTC [9522] FATAL:  recovery aborted because of insufficient parameter settings",
+      "2026-12-02 06:25:27.102 UTC [9522] DETAIL:  max_connections = 100 is a lower setting than on the primary server, where its value was 200.",
+      "2026-12-02 06:25:27.102 UTC [9522] HINT:  You can restart the server after making the necessary configuration changes.",
+      "2026-12-02 06:25:27.130 UTC [9530] FATAL:  the database system is shutting down",
+    ];
+    expect(parseRecoveryLog(lines).fatal).toBe(
+      "recovery aborted because of insufficient parameter settings (max_connections = 100 is a lower setting than on the primary server, where its value was 200.)",
+    );
+  });
 });

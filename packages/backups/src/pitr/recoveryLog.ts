@@ -13,9 +13,16 @@ export interface RecoveryLog {
   newTimeline: number | null;
   /** `archive recovery complete`: the server left recovery. */
   recoveryComplete: boolean;
-  /** The first FATAL or PANIC line: why the server gave up. */
+  /**
+   * Why the server gave up: the last FATAL or PANIC of the server itself (with its DETAIL), not the
+   * "starting up" refusals of connection attempts.
+   */
   fatal: string | null;
 }
+
+/** What a connection attempt is told while the server recovers: not why recovery failed. */
+const CONNECTION_REFUSALS =
+  /the database system is (starting up|not yet accepting connections|shutting down|in recovery mode)/;
 
 /**
  * Reads the lines PostgreSQL logs during an archive recovery (PostgreSQL 13 and later wording).
@@ -37,6 +44,7 @@ export function parseRecoveryLog(lines: readonly string[]): RecoveryLog {
     recoveryComplete: false,
     fatal: null,
   };
+  let detailFor = false;
   for (const line of lines) {
     const restored = /restored log file "([0-9A-F]{24})" from archive/.exec(line);
     if (restored) {
@@ -53,7 +61,14 @@ export function parseRecoveryLog(lines: readonly string[]): RecoveryLog {
     if (timeline) log.newTimeline = Number(timeline[1]);
     if (/archive recovery complete/.test(line)) log.recoveryComplete = true;
     const fatal = /(?:FATAL|PANIC):\s+(.+)$/.exec(line);
-    if (fatal && log.fatal === null) log.fatal = fatal[1]?.trim() ?? null;
+    if (fatal && !CONNECTION_REFUSALS.test(line)) {
+      log.fatal = fatal[1]?.trim() ?? null;
+      detailFor = true;
+      continue;
+    }
+    const detail = /DETAIL:\s+(.+)$/.exec(line);
+    if (detail && detailFor && log.fatal !== null) log.fatal = `${log.fatal} (${detail[1]?.trim()})`;
+    detailFor = false;
   }
   return log;
 }

@@ -1,8 +1,15 @@
 import { chownSync, closeSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type PostgresBinaries, type PostgresServer, postgresRunAs, startPostgres } from "@accounts/devstack";
+import {
+  findPostgresBinaries,
+  type PostgresBinaries,
+  type PostgresServer,
+  postgresRunAs,
+  startPostgres,
+} from "@accounts/devstack";
 import pg from "pg";
+import { readRecoverySettings } from "./controlSettings.ts";
 import { parseRecoveryLog, type RecoveryLog } from "./recoveryLog.ts";
 
 /** Recovery of a restored folder failed: the server's own words, and what to do. */
@@ -55,6 +62,8 @@ export async function replayToTarget(
     { mode: 0o600 },
   );
   if (runAs) chownSync(hbaFile, runAs.uid, runAs.gid);
+  const binaries = options.binaries ?? findPostgresBinaries();
+  const required = await readRecoverySettings(options.dataDir, binaries, runAs);
   const logFile = `${options.dataDir}.log`;
   const reader = new LogReader(logFile);
   let lastShown = "";
@@ -77,10 +86,10 @@ export async function replayToTarget(
       logFile,
       socketOnly: true,
       quiet: true,
-      ...(options.binaries ? { binaries: options.binaries } : {}),
+      binaries,
       // Connections are accepted once the backup's end is replayed; that may take long.
       startTimeoutMs: REPLAY_LIMIT_MS,
-      settings: { hba_file: hbaFile, archive_mode: "off" },
+      settings: { ...required, hba_file: hbaFile, archive_mode: "off" },
     }).catch((error: unknown) => {
       throw failure(reader, error);
     });

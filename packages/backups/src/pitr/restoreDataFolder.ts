@@ -1,5 +1,7 @@
-import { chownSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
+import { handOver } from "@accounts/devstack";
 import { RestoreRefusedError } from "../errors.ts";
 import { type PgBackRest, runPgBackRest } from "../pgbackrest/pgBackRest.ts";
 import type { BackupSet } from "../pgbackrest/repositoryInfo.ts";
@@ -22,8 +24,11 @@ export function prepareNewDataFolder(dataDir: string, runAs: PgBackRest["runAs"]
         "a data folder, least of all a running primary's). Give --data-dir a new folder.",
     );
   }
+  // Parents as any folder (the server's account must pass through them), the folder itself private.
+  mkdirSync(dirname(dataDir), { recursive: true });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (runAs) chownSync(dataDir, runAs.uid, runAs.gid);
+  // Gives it to that account and proves the account can reach it, naming the parent that blocks.
+  if (runAs) handOver(dataDir, runAs);
 }
 
 /**

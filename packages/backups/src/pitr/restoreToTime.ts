@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import type { Db } from "@accounts/db";
 import type { PostgresBinaries, PostgresServer } from "@accounts/devstack";
 import type { PgBackRest } from "../pgbackrest/pgBackRest.ts";
@@ -79,20 +80,28 @@ export async function restoreToTime(options: PointInTimeRestoreOptions): Promise
   const backup = chooseBackup(info, options.target, (options.now ?? (() => new Date()))());
   prepareNewDataFolder(options.dataDir, options.pgbackrest.runAs);
   progress({ kind: "backup", backup, dataDir: options.dataDir });
-  const restored = await restoreDataFolder(options.pgbackrest, {
-    backup,
-    target: options.target,
-    dataDir: options.dataDir,
-    onPercent: (percent) => progress({ kind: "restoring", percent }),
-  });
-  progress({ kind: "restored", durationMs: restored.durationMs });
-
-  const replay = await replayToTarget({
-    dataDir: options.dataDir,
-    ...(options.port === undefined ? {} : { port: options.port }),
-    ...(options.binaries ? { binaries: options.binaries } : {}),
-    onProgress: (replaying) => progress({ kind: "replaying", progress: replaying }),
-  });
+  let restored: { durationMs: number };
+  let replay: Awaited<ReturnType<typeof replayToTarget>>;
+  try {
+    restored = await restoreDataFolder(options.pgbackrest, {
+      backup,
+      target: options.target,
+      dataDir: options.dataDir,
+      onPercent: (percent) => progress({ kind: "restoring", percent }),
+    });
+    progress({ kind: "restored", durationMs: restored.durationMs });
+    replay = await replayToTarget({
+      dataDir: options.dataDir,
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.binaries ? { binaries: options.binaries } : {}),
+      onProgress: (replaying) => progress({ kind: "replaying", progress: replaying }),
+    });
+  } catch (error) {
+    // The folder was empty or absent before: what a failed restore left in it is of no use, and would
+    // make the next attempt into the same folder refuse. PostgreSQL's log (<folder>.log) stays.
+    rmSync(options.dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const { server } = replay;
   try {
     progress({ kind: "promoted", log: replay.log, port: server.port });
