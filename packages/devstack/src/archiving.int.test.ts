@@ -49,7 +49,13 @@ describe("startPostgres with archiving", () => {
     const runAs = postgresRunAs();
     const { stdout } = await promisify(execFile)(
       "pgbackrest",
-      [`--config=${archive?.configFile}`, "--stanza=devstack_test", "--log-level-console=info", "check"],
+      [
+        `--config-path=${archive?.dir}`,
+        `--config=${archive?.configFile}`,
+        "--stanza=devstack_test",
+        "--log-level-console=info",
+        "check",
+      ],
       runAs ? { uid: runAs.uid, gid: runAs.gid } : {},
     );
     expect(stdout).toMatch(/successfully archived to/);

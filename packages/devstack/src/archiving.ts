@@ -30,7 +30,10 @@ export interface ArchivingOptions {
 /** Where a local server's archive lives, for the commands that back it up and restore from it. */
 export interface LocalArchive {
   readonly stanza: string;
-  /** The generated configuration: pass it as `pgbackrest --config=<configFile>`. */
+  /**
+   * The generated configuration: pass it as `pgbackrest --config-path=<its folder>
+   * --config=<configFile>` (as the archive command does), never /etc/pgbackrest's.
+   */
   readonly configFile: string;
   readonly dir: string;
   readonly repoDir: string;
@@ -128,7 +131,11 @@ export function prepareArchive(
   });
   writeFileSync(configFile, text, { mode: 0o600 });
   if (server.runAs) chownSync(configFile, server.runAs.uid, server.runAs.gid);
-  const archiveCommand = `${shellQuote(pgbackrest)} --config=${shellQuote(configFile)} --stanza=${options.stanza} archive-push %p`;
+  // --config-path too: left to its default, /etc/pgbackrest/conf.d of the machine would be read into
+  // this configuration. With it, conf.d beside the file is read when it exists.
+  const archiveCommand =
+    `${shellQuote(pgbackrest)} --config-path=${shellQuote(dir)} --config=${shellQuote(configFile)} ` +
+    `--stanza=${options.stanza} archive-push %p`;
   return {
     stanza: options.stanza,
     configFile,
@@ -150,7 +157,12 @@ export function prepareArchive(
  * a new one) is refused with what to do.
  */
 export async function createStanza(archive: LocalArchive, runAs: SystemAccount | undefined): Promise<void> {
-  const args = [`--config=${archive.configFile}`, `--stanza=${archive.stanza}`, "stanza-create"];
+  const args = [
+    `--config-path=${archive.dir}`,
+    `--config=${archive.configFile}`,
+    `--stanza=${archive.stanza}`,
+    "stanza-create",
+  ];
   const output = await new Promise<{ code: number; text: string }>((resolveRun) => {
     execFile(
       archive.pgbackrest,

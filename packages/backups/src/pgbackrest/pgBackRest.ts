@@ -1,4 +1,5 @@
 import { accessSync, constants } from "node:fs";
+import { dirname } from "node:path";
 import { findPgBackRest, postgresRunAs, type SystemAccount } from "@accounts/devstack";
 import { ProgramFailedError } from "../errors.ts";
 import { type ProgramResult, runProgram } from "../program.ts";
@@ -9,7 +10,12 @@ export const LOCK_HELD_EXIT_CODE = 50;
 /** How to run pgBackRest against one stanza. */
 export interface PgBackRest {
   program: string;
-  /** The pgbackrest.conf naming the repository (and the cluster, where it runs beside it). */
+  /**
+   * The pgbackrest.conf naming the repository (and the cluster, where it runs beside it). The `.conf`
+   * files of `conf.d/` beside it are read too when it exists (never /etc/pgbackrest/conf.d, unless
+   * that is where the file is): in production the repository's credentials come from there, a
+   * Secret mounted as a file.
+   */
   configFile: string;
   stanza: string;
   /** The account it runs as: the one that runs PostgreSQL when we are root, else ourselves. */
@@ -58,8 +64,8 @@ export interface RunPgBackRestOptions {
 }
 
 /**
- * Runs `pgbackrest --config=... --stanza=... <command> <args>` as the PostgreSQL account, without a
- * shell. pgBackRest's exit code is its error code (50: the stanza is locked by another backup).
+ * Runs `pgbackrest --config-path=<its folder> --config=... --stanza=... <command> <args>` as the
+ * PostgreSQL account, without a shell. pgBackRest's exit code is its error code (50: the stanza is locked by another backup).
  *
  * @example
  * await runPgBackRest(pgbr, "backup", ["--type=incr", "--log-level-console=info"])
@@ -74,7 +80,13 @@ export async function runPgBackRest(
   try {
     return await runProgram(
       pgbr.program,
-      [`--config=${pgbr.configFile}`, `--stanza=${pgbr.stanza}`, ...args, command],
+      [
+        `--config-path=${dirname(pgbr.configFile)}`,
+        `--config=${pgbr.configFile}`,
+        `--stanza=${pgbr.stanza}`,
+        ...args,
+        command,
+      ],
       {
         runAs: pgbr.runAs,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
