@@ -11,6 +11,7 @@
  *   --seconds N        length of the core load (default 120)
  *   --archive-timeout  seconds (default 60)
  *   --json             the result as JSON
+ *   --keep             leave the server's folder (data, repository, log) in place
  */
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
@@ -28,6 +29,7 @@ const flags = parseFlags(process.argv.slice(2), {
   seconds: 120,
   "archive-timeout": 60,
   json: false,
+  keep: false,
 });
 const SAMPLE_MS = 250;
 const say = (line: string) => {
@@ -162,7 +164,7 @@ try {
 } finally {
   await primary.db.destroy();
   await primary.server.stop();
-  if (!process.env.KEEP_RPO_DIR) rmSync(dir, { recursive: true, force: true });
+  if (!flags.keep) rmSync(dir, { recursive: true, force: true });
 }
 
 function seconds(ms: number): string {
