@@ -95,13 +95,14 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       lockDurationMs: config.MAINTENANCE_LOCK_SECONDS * 1000,
     });
     const publishArchiveMetrics = archiveMetricsPublisher({ db, metrics, config, log });
-    const refresh = () =>
-      Promise.all([
-        publishMetricsFromDatabase(db, metrics, now()).catch((error: unknown) =>
-          log.warn({ err: error }, "could not refresh maintenance metrics from the database"),
-        ),
-        publishArchiveMetrics(),
-      ]);
+    const refresh = () => {
+      // In the background: `pgbackrest info` reads the repository (object storage in production),
+      // which must not hold up the scheduler's start.
+      void publishArchiveMetrics();
+      return publishMetricsFromDatabase(db, metrics, now()).catch((error: unknown) =>
+        log.warn({ err: error }, "could not refresh maintenance metrics from the database"),
+      );
+    };
     await refresh();
     const timer = setInterval(refresh, METRICS_REFRESH_MS);
     timer.unref();

@@ -17,7 +17,7 @@ const seconds = (at: Date | null) => (at ? at.getTime() / 1000 : 0);
  * (`pg_stat_archiver`, the current WAL file) and the newest backup of each type from the pgBackRest
  * repository. Each source is read on its own: a repository that cannot be read leaves its gauges as
  * they were (`PhysicalBackupStale` then fires as time passes), and is logged once per new error
- * rather than at every refresh.
+ * rather than at every refresh. Never throws.
  */
 export function archiveMetricsPublisher(deps: {
   db: Db;
@@ -27,6 +27,7 @@ export function archiveMetricsPublisher(deps: {
 }): () => Promise<void> {
   const { metrics } = deps;
   let lastProblem = "";
+  let running = false;
   const problem = (source: string, error: unknown) => {
     const message = `${source}: ${error instanceof Error ? error.message : String(error)}`;
     if (message !== lastProblem)
@@ -34,6 +35,17 @@ export function archiveMetricsPublisher(deps: {
     lastProblem = message;
   };
   return async () => {
+    // A slow repository must not pile refreshes up: one at a time, the next tick tries again.
+    if (running) return;
+    running = true;
+    try {
+      await publish();
+    } finally {
+      running = false;
+    }
+  };
+
+  async function publish(): Promise<void> {
     try {
       const status = await readArchiverStatus(deps.db);
       metrics.walArchivingEnabled.set(status.archiveMode === "off" ? 0 : 1);
@@ -58,5 +70,5 @@ export function archiveMetricsPublisher(deps: {
     } catch (error) {
       problem("pgBackRest repository", error);
     }
-  };
+  }
 }
