@@ -18,6 +18,7 @@ function backup(label: string, type: string, start: number, stop: number, prior:
   };
 }
 
+// pgBackRest prints the system identifier as a 64-bit integer, more than a JS number holds exactly.
 const json = JSON.stringify([
   {
     archive: [
@@ -37,12 +38,12 @@ const json = JSON.stringify([
       },
     ],
     cipher: "none",
-    db: [{ id: 1, "repo-key": 1, "system-id": 7714580321851991368, version: "15" }],
+    db: [{ id: 1, "repo-key": 1, "system-id": "SYSTEM_ID", version: "15" }],
     name: "accounts",
     repo: [{ cipher: "none", key: 1, status: { code: 0, message: "ok" } }],
     status: { code: 0, lock: { backup: { held: false } }, message: "ok" },
   },
-]);
+]).replace('"SYSTEM_ID"', "7714580321851991368");
 
 describe("parseRepositoryInfo", () => {
   it("reads the backup sets (oldest first, failed ones left out) and the archived WAL range", () => {
