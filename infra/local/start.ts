@@ -21,6 +21,8 @@ import { parseStackEnv, type StackEnv } from "./stack-env.ts";
 import { pickPort, readStackState, writeStackState } from "./stack-state.ts";
 
 const APP_STOP_TIMEOUT_MS = 15_000;
+/** pgBackRest's name for the local cluster in its repository (.data/pgbackrest). */
+const STANZA = "accounts";
 const HEALTH_TIMEOUT_MS = 60_000;
 const DATABASE_NAME = "accounts";
 
@@ -61,6 +63,7 @@ async function main(env: StackEnv): Promise<void> {
   const redisUrl = env.REDIS_URL ?? (await serverStart(startLocalRedis(env)));
   if (stopping) return;
   const postgresUrl = env.DATABASE_URL ?? (await serverStart(startLocalPostgres()));
+  const archive = running.postgres?.archive;
   if (stopping) return;
 
   const { applied } = await migrateToLatest(postgresUrl);
@@ -75,6 +78,8 @@ async function main(env: StackEnv): Promise<void> {
     WORKER_METRICS_PORT: String(env.WORKER_METRICS_PORT),
     SCHEDULER_METRICS_PORT: String(env.SCHEDULER_METRICS_PORT),
     LOG_DIR: logDir,
+    // The scheduler's physical backups and `npm run ctl -- restore --to` use the local server's repository.
+    ...(archive ? { PGBACKREST_CONFIG: archive.configFile, PGBACKREST_STANZA: archive.stanza } : {}),
   };
   for (const name of ["api", "worker", "scheduler"] satisfies AppName[]) {
     const app = startApp(name, { cwd: repoRoot, env: appEnv, logDir });
@@ -100,6 +105,7 @@ async function main(env: StackEnv): Promise<void> {
       `  dashboard    ${api}/admin/queues`,
       `  metrics      ${api}/metrics, http://localhost:${env.WORKER_METRICS_PORT}/metrics (worker), http://localhost:${env.SCHEDULER_METRICS_PORT}/metrics (scheduler)`,
       `  PostgreSQL   ${postgresUrl}`,
+      ...(archive ? [`  WAL archive  ${archive.repoDir} (npm run ctl -- restore --to TIME|latest)`] : []),
       `  Redis        ${redisUrl}`,
       `  logs         ${logDir}`,
       "Ctrl-C to stop.",
@@ -137,6 +143,8 @@ async function startLocalPostgres(): Promise<string> {
     logFile: join(logDir, "postgres.log"),
     // Sized for a developer machine running the benchmark, not for production.
     settings: { shared_buffers: "256MB", max_connections: "200" },
+    // Continuous archiving, as in production: point-in-time restores work locally too.
+    archiving: { stanza: STANZA, dir: join(dataRoot, "pgbackrest") },
     quiet: true,
   });
   writeStackState(stateFile, { ...readStackState(stateFile), postgresPort: port });

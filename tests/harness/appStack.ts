@@ -96,6 +96,10 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     BACKUP_DIR: join(stackDir, namespace, "backups"),
     LOG_DIR: join(stackDir, namespace, "logs"),
     SCHEDULE_BACKUP: "off",
+    SCHEDULE_BACKUP_FULL: "off",
+    SCHEDULE_BACKUP_DIFF: "off",
+    SCHEDULE_BACKUP_INCR: "off",
+    SCHEDULE_ARCHIVE_CHECK: "off",
     ...options.env,
   };
   const processes: StackProcess[] = [];

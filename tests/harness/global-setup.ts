@@ -17,6 +17,7 @@ import "./provided-context.ts";
 import { HARNESS_DIR_PREFIX, OWNER_FILE, reapStaleHarnesses } from "./stale-harnesses.ts";
 
 const TEMPLATE_DATABASE = "accounts_template";
+const STANZA = "accounts";
 
 /** Durability is worthless for throwaway data; these settings make the tests several times faster. */
 const FAST_UNSAFE_SETTINGS = {
@@ -68,9 +69,12 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     // Started one after the other so that a failure of one never leaves the other half-started
     // outside `servers`, where teardown could not see it.
     servers.redis = await startRedis({ dataDir: join(harnessDir, "redis"), appendfsync: "no", quiet: true });
+    // Archiving on, as in production: WAL goes to a pgBackRest repository in the harness folder, so
+    // that the backup tasks and anything else that relies on archiving run against the real thing.
     servers.postgres = await startPostgres({
       dataDir: join(harnessDir, "postgres"),
       settings: FAST_UNSAFE_SETTINGS,
+      archiving: { stanza: STANZA, dir: join(harnessDir, "pgbackrest") },
       quiet: true,
     });
     await createDatabase(servers.postgres.url, TEMPLATE_DATABASE);
@@ -84,5 +88,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
 
   project.provide("templateDatabase", TEMPLATE_DATABASE);
   project.provide("harnessDir", harnessDir);
+  project.provide("pgbackrestConfig", servers.postgres.archive?.configFile ?? "");
+  project.provide("pgbackrestStanza", STANZA);
   return teardown;
 }

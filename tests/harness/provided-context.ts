@@ -9,6 +9,10 @@ declare module "vitest" {
     redisUrl: string;
     /** Temporary folder holding both servers' data and logs; gone after the run. */
     harnessDir: string;
+    /** pgbackrest.conf of the harness PostgreSQL's WAL archive (a repository in the harness folder). */
+    pgbackrestConfig: string;
+    /** Its pgBackRest stanza. */
+    pgbackrestStanza: string;
   }
 }
 

@@ -1,4 +1,4 @@
-import { backupEnv } from "@accounts/maintenance";
+import { backupEnv, pgbackrestEnv } from "@accounts/backups";
 import { ConfigError, commonEnv, loadConfig } from "@accounts/runtime";
 import { z } from "zod";
 
@@ -39,4 +39,23 @@ export function loadCtlConfig(env: NodeJS.ProcessEnv): Readonly<CtlConfig> {
 export function loadCtlBackupConfig(env: NodeJS.ProcessEnv): Readonly<CtlBackupConfig> {
   requireDatabaseUrl(env, "backup");
   return loadConfig(ctlBackupEnvSchema, env);
+}
+
+/**
+ * `restore --to` (point in time) needs no running database, least of all the primary, which may be
+ * gone: only the pgBackRest repository, and which database of the restored cluster holds the ledger.
+ */
+export const ctlPointInTimeEnvSchema = z.object({
+  ...pgbackrestEnv,
+  /** Only its database name is used (the ledger's database in the restored cluster), when set. */
+  DATABASE_URL: commonEnv.DATABASE_URL.optional(),
+  RESTORE_DATABASE: z.string().min(1).optional(),
+  PG_BIN_DIR: backupEnv.PG_BIN_DIR,
+});
+
+export type CtlPointInTimeConfig = z.infer<typeof ctlPointInTimeEnvSchema>;
+
+/** The configuration of `restore --to`. */
+export function loadCtlPointInTimeConfig(env: NodeJS.ProcessEnv): Readonly<CtlPointInTimeConfig> {
+  return loadConfig(ctlPointInTimeEnvSchema, env);
 }

@@ -13,7 +13,8 @@ Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join("\n")}
 
 Run "npm run ctl -- <command> --help" for a command's options.
-Reads DATABASE_URL (postgres://...) from the environment; backup and restore also read BACKUP_DIR.`;
+Reads DATABASE_URL (postgres://...) from the environment; backup and restore also read BACKUP_DIR;
+restore --to (point in time) reads PGBACKREST_CONFIG and PGBACKREST_STANZA instead.`;
 
 /**
  * Runs the operator command line `argv` (without node and the script) and resolves to its exit

@@ -1,4 +1,4 @@
-import { backupEnv } from "@accounts/maintenance";
+import { backupEnv, pgbackrestEnv } from "@accounts/backups";
 import { MAINTENANCE_TASKS, type MaintenanceTask } from "@accounts/queue";
 import { commonEnv, loadConfig } from "@accounts/runtime";
 import { z } from "zod";
@@ -33,6 +33,12 @@ export const schedulerEnvSchema = z.object({
   SCHEDULE_PARTITIONS: schedule("15 * * * *"),
   SCHEDULE_PRUNE_LOGS: schedule("45 4 * * *"),
   SCHEDULE_RECONCILE: schedule("0 1 * * *"),
+  /** Physical backups (pgBackRest): a full one weekly (Sunday), a differential the other days, an incremental hourly. */
+  SCHEDULE_BACKUP_FULL: schedule("0 1 * * 0"),
+  SCHEDULE_BACKUP_DIFF: schedule("0 1 * * 1-6"),
+  SCHEDULE_BACKUP_INCR: schedule("30 * * * *"),
+  /** `pgbackrest check`: the repository is reachable and a WAL segment reaches it. */
+  SCHEDULE_ARCHIVE_CHECK: schedule("15 * * * *"),
   /** Time zone of the cron patterns. */
   SCHEDULE_TIMEZONE: z.string().min(1).default("UTC"),
   /**
@@ -43,6 +49,7 @@ export const schedulerEnvSchema = z.object({
   MAINTENANCE_LOCK_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
 
   ...backupEnv,
+  ...pgbackrestEnv,
 
   /** Daily partitions of operations created ahead of today. */
   PARTITION_DAYS_AHEAD: z.coerce.number().int().min(1).max(365).default(7),
@@ -79,6 +86,10 @@ export const SCHEDULE_VARIABLES = {
   partitions: "SCHEDULE_PARTITIONS",
   "prune-logs": "SCHEDULE_PRUNE_LOGS",
   reconcile: "SCHEDULE_RECONCILE",
+  "backup-full": "SCHEDULE_BACKUP_FULL",
+  "backup-diff": "SCHEDULE_BACKUP_DIFF",
+  "backup-incr": "SCHEDULE_BACKUP_INCR",
+  "archive-check": "SCHEDULE_ARCHIVE_CHECK",
 } as const satisfies Record<MaintenanceTask, keyof SchedulerConfig>;
 
 /** Each task's cron pattern, or null when it is disabled. */

@@ -9,6 +9,8 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
  * - `BackupStale`: `time() - accounts_maintenance_last_success_timestamp_seconds{task="backup"}`
  * - `ReconcileMismatch`: `accounts_reconcile_ok == 0`
  * - `PartitionsNotCreatedAhead`: `accounts_partitions_days_ahead{table="operations"}`
+ * - `PhysicalBackupStale`: `time() - accounts_physical_backup_timestamp_seconds`
+ * - `WalArchivingFailing`, `WalArchiveLagging`, `WalArchivingOff`: the `accounts_wal_archive*` gauges
  */
 export interface MaintenanceMetrics {
   runs: Counter<"task" | "status">;
@@ -18,6 +20,14 @@ export interface MaintenanceMetrics {
   reconcileOk: Gauge;
   backupSizeBytes: Gauge;
   partitionsDaysAhead: Gauge<"table">;
+  physicalBackupTimestamp: Gauge<"type">;
+  walArchivingEnabled: Gauge;
+  walArchivedCount: Gauge;
+  walArchiveFailedCount: Gauge;
+  walArchiveLastSuccess: Gauge;
+  walArchiveLastFailure: Gauge;
+  walArchivePendingSegments: Gauge;
+  walArchiveLagSeconds: Gauge;
 }
 
 export function createMaintenanceMetrics(registry: Registry): MaintenanceMetrics {
@@ -62,6 +72,47 @@ export function createMaintenanceMetrics(registry: Registry): MaintenanceMetrics
     labelNames: ["table"] as const,
     registers,
   });
+  const physicalBackupTimestamp = new Gauge({
+    name: "accounts_physical_backup_timestamp_seconds",
+    help: "Unix time at which the newest physical backup (pgBackRest) of each type (full, diff, incr) ended, from the repository; 0 when there is none.",
+    labelNames: ["type"] as const,
+    registers,
+  });
+  const walArchivingEnabled = new Gauge({
+    name: "accounts_wal_archiving_enabled",
+    help: "1 when the database archives its WAL (archive_mode on), 0 when it does not: no point-in-time recovery then.",
+    registers,
+  });
+  const walArchivedCount = new Gauge({
+    name: "accounts_wal_archive_archived_count",
+    help: "WAL files archived since the database's statistics were reset (pg_stat_archiver.archived_count).",
+    registers,
+  });
+  const walArchiveFailedCount = new Gauge({
+    name: "accounts_wal_archive_failed_count",
+    help: "Failed attempts to archive a WAL file since the database's statistics were reset (pg_stat_archiver.failed_count).",
+    registers,
+  });
+  const walArchiveLastSuccess = new Gauge({
+    name: "accounts_wal_archive_last_success_timestamp_seconds",
+    help: "Unix time of the newest WAL file archived (pg_stat_archiver.last_archived_time); 0 when none since the reset.",
+    registers,
+  });
+  const walArchiveLastFailure = new Gauge({
+    name: "accounts_wal_archive_last_failure_timestamp_seconds",
+    help: "Unix time of the latest failed archive attempt (pg_stat_archiver.last_failed_time); 0 when none since the reset.",
+    registers,
+  });
+  const walArchivePendingSegments = new Gauge({
+    name: "accounts_wal_archive_pending_segments",
+    help: "Finished WAL segments not archived yet (NaN when it cannot be told: standby, timeline switch).",
+    registers,
+  });
+  const walArchiveLagSeconds = new Gauge({
+    name: "accounts_wal_archive_lag_seconds",
+    help: "0 while no finished WAL segment waits for the archive, else seconds since the archive last moved: with archive_timeout, what a lost primary would lose.",
+    registers,
+  });
   // Zero series for every task, so that rate() and increase() see a start instead of a missing series.
   for (const task of MAINTENANCE_TASKS) {
     for (const status of ["succeeded", "failed"]) runs.inc({ task, status }, 0);
@@ -74,6 +125,14 @@ export function createMaintenanceMetrics(registry: Registry): MaintenanceMetrics
     reconcileOk,
     backupSizeBytes,
     partitionsDaysAhead,
+    physicalBackupTimestamp,
+    walArchivingEnabled,
+    walArchivedCount,
+    walArchiveFailedCount,
+    walArchiveLastSuccess,
+    walArchiveLastFailure,
+    walArchivePendingSegments,
+    walArchiveLagSeconds,
   };
 }
 

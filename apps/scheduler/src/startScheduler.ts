@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
+import type { PgTools } from "@accounts/backups";
 import type { Db } from "@accounts/db";
-import type { PgTools } from "@accounts/maintenance";
 import {
   closeSettled,
   createRedis,
@@ -16,6 +16,7 @@ import { type ScheduleSync, syncJobSchedulers } from "./jobSchedulers.ts";
 import { createMaintenanceMetrics, type MaintenanceMetrics } from "./metrics.ts";
 import { publishMetricsFromDatabase } from "./publishMetrics.ts";
 import { MaintenanceRunner } from "./runner.ts";
+import { archiveMetricsPublisher } from "./tasks/archiveMetrics.ts";
 import { buildTasks } from "./tasks.ts";
 import { startMaintenanceWorker } from "./worker.ts";
 
@@ -93,10 +94,15 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       log,
       lockDurationMs: config.MAINTENANCE_LOCK_SECONDS * 1000,
     });
-    const refresh = () =>
-      publishMetricsFromDatabase(db, metrics, now()).catch((error: unknown) =>
+    const publishArchiveMetrics = archiveMetricsPublisher({ db, metrics, config, log });
+    const refresh = () => {
+      // In the background: `pgbackrest info` reads the repository (object storage in production),
+      // which must not hold up the scheduler's start.
+      void publishArchiveMetrics();
+      return publishMetricsFromDatabase(db, metrics, now()).catch((error: unknown) =>
         log.warn({ err: error }, "could not refresh maintenance metrics from the database"),
       );
+    };
     await refresh();
     const timer = setInterval(refresh, METRICS_REFRESH_MS);
     timer.unref();

@@ -1,10 +1,12 @@
+import type { PgTools } from "@accounts/backups";
 import type { Db } from "@accounts/db";
-import type { PgTools } from "@accounts/maintenance";
 import type { Catalog, MaintenanceTask, RedisClient } from "@accounts/queue";
 import type { SchedulerConfig } from "./config.ts";
 import type { MaintenanceMetrics } from "./metrics.ts";
+import { archiveCheckTask } from "./tasks/archiveCheck.ts";
 import { backupTask } from "./tasks/backup.ts";
 import { partitionsTask } from "./tasks/partitions.ts";
+import { physicalBackupTask } from "./tasks/physicalBackup.ts";
 import { pruneLogsTask } from "./tasks/pruneLogs.ts";
 import { reconcileTask } from "./tasks/reconcile.ts";
 import type { TaskRunner } from "./tasks/task.ts";
@@ -29,5 +31,9 @@ export function buildTasks(deps: TaskDeps): Record<MaintenanceTask, TaskRunner> 
     partitions: partitionsTask({ db, metrics, config }),
     "prune-logs": pruneLogsTask({ db, connection: deps.connection, catalog: deps.catalog, config }),
     reconcile: reconcileTask({ db, metrics, limit: config.RECONCILE_REPORT_LIMIT }),
+    "backup-full": physicalBackupTask("full", { config, metrics }),
+    "backup-diff": physicalBackupTask("diff", { config, metrics }),
+    "backup-incr": physicalBackupTask("incr", { config, metrics }),
+    "archive-check": archiveCheckTask({ config }),
   };
 }

@@ -58,8 +58,10 @@ export {
   type MaintenanceRunStatus,
   type MaintenanceTrigger,
 } from "./maintenance/maintenanceRun.ts";
+export { type ArchiverStatus, readArchiverStatus } from "./maintenance/readArchiverStatus.ts";
 export { VACUUM_TABLES, type VacuumTable, vacuumAnalyze } from "./maintenance/vacuumAnalyze.ts";
 export { migrateToLatest } from "./migrator.ts";
+export { findLastAppliedOperation, type LastOperation } from "./operations/findLastAppliedOperation.ts";
 export { finalOperationOf, findOperation } from "./operations/findOperation.ts";
 export * from "./pool.ts";
 export { deleteOutboxRows } from "./webhooks/deleteOutboxRows.ts";

@@ -99,6 +99,19 @@ export function findRedisBinaries(options: FindBinariesOptions = {}): RedisBinar
   return { redisServer: find("redis-server"), redisCli: find("redis-cli") };
 }
 
+/**
+ * Locates `pgbackrest` in PATH (Debian puts it in /usr/bin): archiving and physical backups use it.
+ *
+ * @example
+ * findPgBackRest(); // "/usr/bin/pgbackrest"
+ * @throws MissingBinaryError "pgbackrest was not found ... Install it with: apt-get install pgbackrest"
+ */
+export function findPgBackRest(options: FindBinariesOptions = {}): string {
+  const found = findIn(splitPath(options.pathEnv ?? process.env.PATH), "pgbackrest");
+  if (!found) throw new MissingBinaryError("pgbackrest", "pgbackrest", []);
+  return found;
+}
+
 function splitPath(pathEnv: string | undefined): string[] {
   return (pathEnv ?? "").split(delimiter).filter((dir) => dir.length > 0);
 }

@@ -2,7 +2,14 @@
 // the test harness, fault tests), from the binaries the machine has, in a folder of their own and
 // on free ports. It exists so that nothing needs Docker and no test touches a server it did not start.
 export {
+  type ArchivingOptions,
+  type LocalArchive,
+  pgbackrestConfigText,
+  shellQuote,
+} from "./archiving.ts";
+export {
   type FindBinariesOptions,
+  findPgBackRest,
   findPostgresBinaries,
   findRedisBinaries,
   MissingBinaryError,
@@ -22,4 +29,4 @@ export { freePort, isPortFree, STANDARD_PORTS } from "./ports.ts";
 export { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres.ts";
 export { type AppendFsync, type RedisOptions, type RedisServer, startRedis } from "./redis.ts";
 export { livePidFromFile, logTail } from "./server-process.ts";
-export { postgresRunAs, type SystemAccount } from "./system-account.ts";
+export { handOver, postgresRunAs, type SystemAccount } from "./system-account.ts";

@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chownSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
+import { type ArchivingOptions, createStanza, type LocalArchive, prepareArchive } from "./archiving.ts";
 import { findPostgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { choosePort } from "./ports.ts";
 import {
@@ -28,18 +31,35 @@ export interface PostgresOptions {
   binaries?: PostgresBinaries;
   /** How long to wait for the first accepted connection. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Continuous WAL archiving into a pgBackRest repository beside the data folder (`archive_mode`,
+   * `archive_command = pgbackrest ... archive-push %p`, `archive_timeout`); the stanza is created
+   * once the server runs. Off when omitted.
+   */
+  archiving?: ArchivingOptions;
+  /**
+   * No TCP listener: the server is reached only through its Unix socket, in a folder only the server's
+   * account (and root) may enter, and `url` names that socket. For a copy of a production database
+   * (a point-in-time restore) that must not be reachable by other users of the machine meanwhile.
+   */
+  socketOnly?: boolean;
 }
 
 /** A PostgreSQL server running as a child of this process. */
 export interface PostgresServer {
   readonly port: number;
-  /** Superuser URL of the `postgres` database, e.g. `postgres://postgres@127.0.0.1:41873/postgres`. */
+  /**
+   * Superuser URL of the `postgres` database, e.g. `postgres://postgres@127.0.0.1:41873/postgres`
+   * (with `socketOnly`, the socket folder as the host: `postgres://postgres@%2Fsrv%2Fpg:41873/postgres`).
+   */
   readonly url: string;
   readonly dataDir: string;
   readonly logFile: string;
   readonly binaries: PostgresBinaries;
   /** Pid of the running postmaster (changes on restart). */
   readonly pid: number;
+  /** The pgBackRest repository it archives into, when started with `archiving`. */
+  readonly archive: LocalArchive | undefined;
   /** Fast shutdown (SIGINT: open sessions are cut, the data is safe); resolves once it exited. */
   stop(): Promise<void>;
   /**
@@ -89,14 +109,22 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     await initdb(binaries, dataDir, logFile, runAs);
   }
 
-  const socketDir = join(dataDir, `.s.PGSQL.${port}`).length <= MAX_SOCKET_PATH ? dataDir : "";
-  const args = ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"];
+  const needsSocket = options.archiving !== undefined || options.socketOnly === true;
+  const socketDir = chooseSocketDir(dataDir, port, needsSocket, runAs);
+  const listen = options.socketOnly ? "" : "127.0.0.1";
+  const args = ["-D", dataDir, "-p", String(port), "-c", `listen_addresses=${listen}`];
   // The socket lives in the cluster folder, never in /var/run/postgresql where the machine's own
   // server keeps its socket; on a too-long path we go without one (clients here use TCP).
   args.push("-c", `unix_socket_directories=${socketDir}`);
-  for (const [name, value] of Object.entries(options.settings ?? {})) args.push("-c", `${name}=${value}`);
+  const archive = options.archiving
+    ? prepareArchive(options.archiving, { dataDir, port, socketDir, runAs })
+    : undefined;
+  const settings = { ...archive?.settings, ...options.settings };
+  for (const [name, value] of Object.entries(settings)) args.push("-c", `${name}=${value}`);
 
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const url = options.socketOnly
+    ? `postgres://postgres@${encodeURIComponent(socketDir)}:${port}/postgres`
+    : `postgres://postgres@127.0.0.1:${port}/postgres`;
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   const launch = async (): Promise<ServerProcess> => {
     const server = spawnServer({ command: binaries.postgres, args, cwd: dataDir, logFile, runAs });
@@ -105,6 +133,15 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     return server;
   };
   let server = await launch();
+  if (archive) {
+    try {
+      await createStanza(archive, runAs);
+    } catch (error) {
+      await server.stop("SIGINT", STOP_TIMEOUT_MS);
+      throw error;
+    }
+    say(`WAL archiving on: pgBackRest stanza ${archive.stanza}, repository ${archive.repoDir}`);
+  }
 
   return {
     port,
@@ -112,6 +149,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     dataDir,
     logFile,
     binaries,
+    archive,
     get pid() {
       return server.pid;
     },
@@ -127,6 +165,26 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       server = await launch();
     },
   };
+}
+
+/**
+ * The folder of the server's Unix socket: the data folder when the socket's path fits in sun_path.
+ * Otherwise the server goes without a socket (clients here use TCP), unless it needs one: pgBackRest
+ * reaches the server only through its socket, and a socket-only server has nothing else. Then a
+ * short private folder under the system's temporary folder takes its place.
+ */
+function chooseSocketDir(
+  dataDir: string,
+  port: number,
+  needsSocket: boolean,
+  runAs: ReturnType<typeof postgresRunAs>,
+): string {
+  if (join(dataDir, `.s.PGSQL.${port}`).length <= MAX_SOCKET_PATH) return dataDir;
+  if (!needsSocket) return "";
+  const short = join(tmpdir(), `pgsock-${createHash("sha256").update(dataDir).digest("hex").slice(0, 12)}`);
+  mkdirSync(short, { recursive: true, mode: 0o700 });
+  if (runAs) chownSync(short, runAs.uid, runAs.gid);
+  return short;
 }
 
 function prepareDataDir(dataDir: string, runAs: ReturnType<typeof postgresRunAs>): void {

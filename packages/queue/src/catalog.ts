@@ -24,7 +24,18 @@ export interface Catalog {
   partitions: number;
 }
 
-export const MAINTENANCE_TASKS = ["backup", "vacuum", "partitions", "prune-logs", "reconcile"] as const;
+export const MAINTENANCE_TASKS = [
+  "backup",
+  "vacuum",
+  "partitions",
+  "prune-logs",
+  "reconcile",
+  // Physical backups (pgBackRest) and the check of WAL archiving: point-in-time recovery.
+  "backup-full",
+  "backup-diff",
+  "backup-incr",
+  "archive-check",
+] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export const JOB_NAMES = { apply: "apply", deliver: "deliver", ...taskJobNames() } as const;
@@ -40,6 +51,10 @@ export const QUEUE_OF_JOB: Record<JobName, QueueKind> = {
   partitions: "maintenance",
   "prune-logs": "maintenance",
   reconcile: "maintenance",
+  "backup-full": "maintenance",
+  "backup-diff": "maintenance",
+  "backup-incr": "maintenance",
+  "archive-check": "maintenance",
 };
 
 function taskJobNames(): { [K in MaintenanceTask]: K } {
@@ -49,6 +64,10 @@ function taskJobNames(): { [K in MaintenanceTask]: K } {
     partitions: "partitions",
     "prune-logs": "prune-logs",
     reconcile: "reconcile",
+    "backup-full": "backup-full",
+    "backup-diff": "backup-diff",
+    "backup-incr": "backup-incr",
+    "archive-check": "archive-check",
   };
 }
 

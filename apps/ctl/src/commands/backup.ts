@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { type BackupResult, createBackup, resolvePgTools } from "@accounts/backups";
 import {
   createDb,
   createPool,
@@ -7,7 +8,6 @@ import {
   insertAuditEvents,
   insertMaintenanceRun,
 } from "@accounts/db";
-import { type BackupResult, createBackup, resolvePgTools } from "@accounts/maintenance";
 import { formatBytes } from "../bytes.ts";
 import { type Command, type CommandContext, EXIT, parseCommandLine } from "../command.ts";
 import { loadCtlBackupConfig } from "../config.ts";

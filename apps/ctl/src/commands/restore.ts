@@ -1,15 +1,17 @@
 import { isAbsolute, resolve } from "node:path";
+import { databaseNameOf, type RestoreResult, resolvePgTools, restoreBackup } from "@accounts/backups";
 import { createDb, createPool, insertAuditEvents } from "@accounts/db";
 import { databaseUrl } from "@accounts/devstack";
-import { databaseNameOf, type RestoreResult, resolvePgTools, restoreBackup } from "@accounts/maintenance";
 import { type Command, type CommandContext, EXIT, parseCommandLine, UsageError } from "../command.ts";
 import { loadCtlBackupConfig } from "../config.ts";
 import { operatorHost, operatorName } from "../operator.ts";
 import { formatTable } from "../table.ts";
+import { POINT_IN_TIME_HELP, runPointInTimeRestore } from "./restoreToTime.ts";
 
 const HELP = `Usage: npm run ctl -- restore FILE [--database NAME] [--force] [--no-acl] [--json]
+       npm run ctl -- restore --to TIME|latest [...]   (point in time: see below)
 
-Restores a backup made by the scheduler or by "npm run ctl -- backup":
+Logical restore of a pg_dump file made by the scheduler or by "npm run ctl -- backup":
 
   1. checks FILE against FILE.sha256 and reads it with pg_restore --list: a damaged or altered
      file is refused and nothing changes;
@@ -27,17 +29,22 @@ Stop the API, workers and scheduler before restoring over the live database.
   --json            print the result as one JSON object
 
 The server is the one of DATABASE_URL; its user must be allowed to create databases. CREATE and
-DROP DATABASE run from RESTORE_ADMIN_DATABASE (default postgres).`;
+DROP DATABASE run from RESTORE_ADMIN_DATABASE (default postgres).
+
+${POINT_IN_TIME_HELP}`;
 
 /** `restore FILE`: verified restore into a database, all or nothing. */
 export const restoreCommand: Command = {
   name: "restore",
-  summary: "restore a backup file (checksum verified first)",
+  summary: "restore a backup file (checksum verified first), or --to a point in time",
   help: HELP,
   async run(args, context) {
     if (args.includes("--help") || args.includes("-h")) {
       context.io.out(HELP);
       return EXIT.ok;
+    }
+    if (args.some((arg) => arg === "--to" || arg.startsWith("--to="))) {
+      return runPointInTimeRestore(args, context);
     }
     const { values, positionals } = parseCommandLine(
       "restore",
@@ -51,7 +58,13 @@ export const restoreCommand: Command = {
       true,
     );
     const [file, ...extra] = positionals;
-    if (file === undefined) throw new UsageError("which backup? give the path of a .dump file", "restore");
+    if (file === undefined) {
+      throw new UsageError(
+        "which backup? give the path of a .dump file (logical restore), or --to TIME|latest to restore " +
+          "the database as it was at a point in time (e.g. --to 2026-12-02T10:14:59Z)",
+        "restore",
+      );
+    }
     if (extra.length > 0) throw new UsageError("give exactly one backup file", "restore");
     return restore(
       {

@@ -1,4 +1,4 @@
-import { createBackup, type PgTools, resolvePgTools } from "@accounts/maintenance";
+import { createBackup, type PgTools, resolvePgTools } from "@accounts/backups";
 import type { SchedulerConfig } from "../config.ts";
 import type { MaintenanceMetrics } from "../metrics.ts";
 import type { TaskRunner } from "./task.ts";

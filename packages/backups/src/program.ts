@@ -12,6 +12,10 @@ export interface RunProgramOptions {
   check?: boolean;
   /** Bytes of each output stream kept (its end). Default 16 KiB. */
   keepBytes?: number;
+  /** Run as this account (pgBackRest runs as the account that runs PostgreSQL). */
+  runAs?: { uid: number; gid: number } | undefined;
+  /** Called with each complete line of either output stream as it comes (progress). */
+  onLine?: (line: string) => void;
 }
 
 export interface ProgramResult {
@@ -43,12 +47,20 @@ export function runProgram(
     const child = spawn(command, args, {
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
     });
     const keep = options.keepBytes ?? KEPT_OUTPUT_BYTES;
     const stdout = new OutputTail(keep);
     const stderr = new OutputTail(keep);
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const lines = options.onLine ? [new LineSplitter(options.onLine), new LineSplitter(options.onLine)] : [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout.push(chunk);
+      lines[0]?.push(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr.push(chunk);
+      lines[1]?.push(chunk);
+    });
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
     const timer =
@@ -67,6 +79,7 @@ export function runProgram(
     child.once("close", (exitCode, signal) => {
       clearTimeout(timer);
       clearTimeout(killer);
+      for (const splitter of lines) splitter.end();
       const result: ProgramResult = {
         exitCode,
         signal,
@@ -117,5 +130,26 @@ class OutputTail {
   text(): string {
     const all = Buffer.concat(this.#chunks);
     return all.subarray(Math.max(0, all.length - this.#limit)).toString("utf8");
+  }
+}
+
+/** Cuts a stream into lines for a callback; a line split across chunks is delivered whole. */
+class LineSplitter {
+  readonly #onLine: (line: string) => void;
+  #rest = "";
+
+  constructor(onLine: (line: string) => void) {
+    this.#onLine = onLine;
+  }
+
+  push(chunk: Buffer): void {
+    const parts = (this.#rest + chunk.toString("utf8")).split("\n");
+    this.#rest = parts.pop() ?? "";
+    for (const line of parts) this.#onLine(line);
+  }
+
+  end(): void {
+    if (this.#rest) this.#onLine(this.#rest);
+    this.#rest = "";
   }
 }

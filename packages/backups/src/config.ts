@@ -32,3 +32,23 @@ export const backupEnv = {
 
 const backupEnvSchema = z.object(backupEnv);
 export type BackupEnv = z.infer<typeof backupEnvSchema>;
+
+/**
+ * The environment variables of physical backups and point-in-time restores (pgBackRest), shared by
+ * the scheduler (backups, `check`, metrics) and the operator command (`restore --to`).
+ */
+export const pgbackrestEnv = {
+  /**
+   * The pgbackrest.conf naming the repository (and, where pgBackRest runs beside PostgreSQL, the
+   * cluster). Default: the one the local stack writes when it starts PostgreSQL.
+   */
+  PGBACKREST_CONFIG: z.string().min(1).default(".data/pgbackrest/pgbackrest.conf"),
+  /** The stanza: pgBackRest's name for the cluster in its repository. */
+  PGBACKREST_STANZA: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and - (at most 64)")
+    .default("accounts"),
+};
+
+const pgbackrestEnvSchema = z.object(pgbackrestEnv);
+export type PgBackRestEnv = z.infer<typeof pgbackrestEnvSchema>;
