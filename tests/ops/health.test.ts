@@ -46,7 +46,7 @@ describe("draining on SIGTERM", () => {
   });
 
   it("the worker answers /ready 503 (and /health still) while it finishes a delivery, then exits", async () => {
-    const worker = await probeUrl(stack, "worker-1");
+    const worker = probeUrl(stack, "worker-1");
     expect(await status(`${worker}/ready`)).toBe(200);
     const res = await fetch(`${stack.apiUrl}/v1/operations`, {
       method: "POST",

@@ -37,7 +37,7 @@ async function final(id: string): Promise<string> {
 
 beforeAll(async () => {
   stack = await startAppStack({ workers: 1, scheduler: true });
-  workerUrl = await probeUrl(stack, "worker-1");
+  workerUrl = probeUrl(stack, "worker-1");
   const alice = { userId: "metrics-alice", currency: "BTC" };
   const statuses: string[] = [];
   statuses.push(await final(await submit({ type: "credit", account: alice, amount: "1.5" })));
@@ -158,7 +158,7 @@ describe("the worker's /metrics", () => {
 
 describe("the scheduler's /metrics", () => {
   it("has the maintenance runs and the reconcile result", async () => {
-    const scheduler = await scrape(`${await probeUrl(stack, "scheduler")}/metrics`);
+    const scheduler = await scrape(`${probeUrl(stack, "scheduler")}/metrics`);
     present(scheduler, "accounts_maintenance_runs_total");
     present(scheduler, "process_cpu_seconds_total");
     // The reconcile gauges say what the latest run found: run one through the operator route.
@@ -180,7 +180,7 @@ describe("the scheduler's /metrics", () => {
       { timeoutMs: 45_000, message: `reconcile run ${runId} finished` },
     );
     expect(finished.status, JSON.stringify(finished)).toBe("succeeded");
-    const after = await scrape(`${await probeUrl(stack, "scheduler")}/metrics`);
+    const after = await scrape(`${probeUrl(stack, "scheduler")}/metrics`);
     expect(sumOf(after, "accounts_reconcile_ok")).toBe(1);
     expect(sumOf(after, "accounts_reconcile_mismatches")).toBe(0);
     expect(sumOf(after, "accounts_maintenance_runs_total", { task: "reconcile", status: "succeeded" })).toBe(
