@@ -3,7 +3,7 @@
 // your own; then migrations, then the API, the worker and the scheduler from their TypeScript
 // sources. Ctrl-C stops everything, and nothing it started outlives it (see stop-order.ts).
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { migrateToLatest } from "@accounts/db";
 import {
   createDatabase,
@@ -37,7 +37,11 @@ try {
   console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);
 }
-const dataDir = localDataDir(process.env);
+// Relative to the repository, wherever it is started from.
+const dataDir = localDataDir(
+  { LOCAL_DATA_DIR: env.LOCAL_DATA_DIR },
+  resolve(import.meta.dirname, "..", ".."),
+);
 const logDir = join(dataDir, "logs");
 
 try {
