@@ -12,7 +12,7 @@ import { hashApiKey, looksLikeApiKey } from "@accounts/domain";
 import { type CtlRun, runCtl, useTestDatabase } from "@accounts/tests/harness";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 
-// Runs the real command as a child process (through tsx, as `npm run ctl` does) against this
+// Runs the real command as a child process (the built ctl, as the production image runs it) against this
 // file's PostgreSQL database. Nothing is faked.
 
 const database = useTestDatabase();
