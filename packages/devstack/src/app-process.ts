@@ -184,18 +184,6 @@ export function launchApp(options: AppProcessOptions): AppProcess {
   };
 }
 
-/**
- * An `onLine` that writes each line behind `prefix` to `stream` (a terminal, a shared log file).
- *
- * @example
- * launchApp({ ..., onLine: writeLines(process.stdout, "[api] ") });
- */
-export function writeLines(stream: NodeJS.WritableStream, prefix = ""): (line: string) => void {
-  return (line) => {
-    stream.write(`${prefix}${line}\n`);
-  };
-}
-
 async function answers200(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });

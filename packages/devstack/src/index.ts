@@ -6,7 +6,6 @@ export {
   type AppProcess,
   type AppProcessOptions,
   launchApp,
-  writeLines,
 } from "./app-process.ts";
 export {
   APP_NAMES,
@@ -37,7 +36,6 @@ export {
 } from "./databases.ts";
 export {
   findLocalDatabase,
-  LOCAL_DATA_DIR_VARIABLE,
   LOCAL_DATABASE,
   LOCAL_POSTGRES_PORT,
   LOCAL_REDIS_PORT,

@@ -9,8 +9,6 @@ import { livePidFromFile } from "./server-process.ts";
  * finds the local database there when DATABASE_URL is unset.
  */
 
-/** The variable that moves the local stack's data folder (default `.data` in the working directory). */
-export const LOCAL_DATA_DIR_VARIABLE = "LOCAL_DATA_DIR";
 /** The database `npm start` creates on its PostgreSQL and gives the apps. */
 export const LOCAL_DATABASE = "accounts";
 /** The ports the local servers get when free (not 5432 and 6379, which the machine's own servers use). */
@@ -33,7 +31,7 @@ export interface StackState {
  * localDataDir(process.env); // "/home/me/accounts/.data"
  */
 export function localDataDir(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
-  return resolve(cwd, env[LOCAL_DATA_DIR_VARIABLE] || ".data");
+  return resolve(cwd, env.LOCAL_DATA_DIR || ".data");
 }
 
 /** The PostgreSQL folder inside the data folder. */
