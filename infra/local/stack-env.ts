@@ -3,6 +3,8 @@ import { z } from "zod";
 const port = z.coerce.number().int().min(1).max(65_535);
 
 const schema = z.object({
+  /** Folder of the local stack's data (default `.data` in the repository). */
+  LOCAL_DATA_DIR: z.string().min(1).optional(),
   /** Use this PostgreSQL instead of starting one. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Use this Redis instead of starting one. */

@@ -1,6 +1,6 @@
 import { createDb, createPool } from "@accounts/db";
 import { createRedis, partitionQueue, type RedisClient } from "@accounts/queue";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { type Job, Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, chromiumAvailable, launchBrowser, screenshotPath } from "./browser.ts";
@@ -26,10 +26,10 @@ beforeAll(async () => {
   // A job no API would store: the worker refuses it as malformed and fails it for an operator.
   failedJob = await queue.add("apply", { v: 1, operations: "not a list of operations" });
   await waitFor(async () => (await failedJob.getState()) === "failed", {
-    timeoutMs: 20_000,
+    timeoutMs: scaledTimeout(20_000),
     message: "the malformed job failed",
   });
-}, 60_000);
+}, scaledTimeout(60_000));
 
 afterAll(async () => {
   await browser?.close();
@@ -72,7 +72,7 @@ describe.skipIf(!run)("queue dashboard in Chromium", () => {
     await page.screenshot({ path: screenshotPath("dashboard-queues"), fullPage: true });
   });
 
-  it("opens the failed job and retries it", async () => {
+  it("opens the failed job and retries it", { timeout: scaledTimeout(60_000) }, async () => {
     if (!browser) throw new Error("the login test did not run");
     const page = await browser.context.newPage();
     await page.goto(`${stack.apiUrl}/admin/queues/queue/ops-03?status=failed`);
@@ -103,7 +103,7 @@ describe.skipIf(!run)("queue dashboard in Chromium", () => {
         const job = await queue.getJob(failedJob.id as string);
         return job && job.attemptsStarted >= 2 && (await job.getState()) === "failed";
       },
-      { timeoutMs: 20_000, message: "the retried job ran again" },
+      { timeoutMs: scaledTimeout(20_000), message: "the retried job ran again" },
     );
     await page.reload();
     await page.getByText("malformed apply job").first().waitFor({ timeout: 15_000 });
@@ -125,5 +125,5 @@ describe.skipIf(!run)("queue dashboard in Chromium", () => {
     } finally {
       await db.destroy();
     }
-  }, 60_000);
+  });
 });

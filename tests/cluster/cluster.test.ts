@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allPartitionQueues, partitionOfUser } from "@accounts/queue";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { HttpApi, type JsonObject } from "../e2e/support/httpApi.ts";
 import { type LocalRedisCluster, startRedisCluster } from "./redisCluster.ts";
@@ -34,7 +34,7 @@ beforeAll(async () => {
     },
   });
   api = new HttpApi(stack.apiUrl, stack.apiKey);
-}, 90_000);
+}, scaledTimeout(90_000));
 // A failed test keeps the apps' log (results/cluster/, git-ignored; CI keeps it as an artefact): the
 // harness folder it was written to is removed at the end of the run.
 afterEach((context) => {
@@ -81,7 +81,7 @@ async function acknowledged(operation: JsonObject, key: string): Promise<string>
       const answer = await api.submit(operation, key);
       return answer.status === 202 || answer.status === 200 ? answer : undefined;
     },
-    { timeoutMs: 30_000, intervalMs: 200, message: `operation ${key} acknowledged` },
+    { timeoutMs: scaledTimeout(30_000), intervalMs: 200, message: `operation ${key} acknowledged` },
   );
   return reply.body.id as string;
 }
@@ -133,7 +133,9 @@ async function crashMaster(index: number): Promise<void> {
 
 const workers = () => stack.processes.filter((p) => p.app === "worker");
 
-it("goes on after a master is killed and restarted under running workers", async () => {
+it("goes on after a master is killed and restarted under running workers", {
+  timeout: scaledTimeout(90_000),
+}, async () => {
   const users = usersOfEveryPartition("cl-b");
   const before = await Promise.all(users.map((userId) => acknowledged(credit(userId, "1"), `b1-${userId}`)));
   await crashMaster(1);
@@ -143,9 +145,11 @@ it("goes on after a master is killed and restarted under running workers", async
   for (const userId of users) {
     expect(await api.balance(userId, "USD")).toMatchObject({ total: "3.00", version: 2 });
   }
-}, 90_000);
+});
 
-it("keeps the jobs queued on a killed master (AOF) and applies them once workers run", async () => {
+it("keeps the jobs queued on a killed master (AOF) and applies them once workers run", {
+  timeout: scaledTimeout(90_000),
+}, async () => {
   const users = usersOfEveryPartition("cl-c");
   await Promise.all(workers().map((worker) => worker.stop()));
   // Acknowledged while no worker runs: every one of them is a job waiting in the cluster.
@@ -157,9 +161,11 @@ it("keeps the jobs queued on a killed master (AOF) and applies them once workers
   for (const userId of users) {
     expect(await api.balance(userId, "USD")).toMatchObject({ total: "5.00", version: 1 });
   }
-}, 90_000);
+});
 
-it("recovers, API and workers, from an outage that took the whole cluster down", async () => {
+it("recovers, API and workers, from an outage that took the whole cluster down", {
+  timeout: scaledTimeout(90_000),
+}, async () => {
   const victim = cluster.nodes[1];
   if (!victim) throw new Error("no second node");
   await victim.kill("SIGKILL");
@@ -172,7 +178,7 @@ it("recovers, API and workers, from an outage that took the whole cluster down",
   await apiProcess.kill();
   await apiProcess.start();
   await waitFor(async () => (await fetch(`${stack.apiUrl}/ready`)).status === 200, {
-    timeoutMs: 30_000,
+    timeoutMs: scaledTimeout(30_000),
     message: "the API ready again",
   });
   await victim.restart();
@@ -180,4 +186,4 @@ it("recovers, API and workers, from an outage that took the whole cluster down",
   const users = usersOfEveryPartition("cl-d");
   const ids = await Promise.all(users.map((userId) => acknowledged(credit(userId, "7"), `d-${userId}`)));
   for (const id of ids) expect((await api.final(id, 30_000)).status).toBe("applied");
-}, 90_000);
+});

@@ -1,6 +1,6 @@
 import { Agent, request } from "node:http";
 import type { Socket } from "node:net";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { HttpApi, type JsonObject } from "./support/httpApi.ts";
 
@@ -99,7 +99,7 @@ class Connection {
 /** Waits until every submission is applied and returns the account's version for each operation id. */
 async function appliedVersions(userId: string, submissions: Submission[]): Promise<Map<string, number>> {
   await waitFor(async () => (await api.balance(userId, "USD")).version === submissions.length, {
-    timeoutMs: 20_000,
+    timeoutMs: scaledTimeout(20_000),
     message: `${submissions.length} operations applied to ${userId}`,
   });
   const entries = (await api.entryPages(userId, { currency: "USD", limit: "1000" })).flat();
@@ -187,7 +187,7 @@ it("keeps the order while the account's partition moves between the two worker p
         const views = await Promise.all(ops.map((s) => api.getOperation(s.id)));
         return views.every((v) => v.body.status === "applied");
       },
-      { timeoutMs: 20_000, message: "the phase's operations applied" },
+      { timeoutMs: scaledTimeout(20_000), message: "the phase's operations applied" },
     );
   try {
     const both = await phase();

@@ -1,5 +1,5 @@
 import { generateWebhookSecret } from "@accounts/domain";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient, type TestClient } from "./support/apiClients.ts";
@@ -46,7 +46,7 @@ const credit = (userId: string, callbackUrl?: string): JsonObject => ({
 
 function received(path: string, count: number): Promise<ReceivedWebhook[]> {
   return waitFor(() => (receiver.on(path).length >= count ? receiver.on(path) : undefined), {
-    timeoutMs: 20_000,
+    timeoutMs: scaledTimeout(20_000),
     message: `${count} webhook request(s) on ${path}`,
   });
 }

@@ -50,12 +50,8 @@ export async function injectFault(
       target = victim.name;
       await victim.kill();
       await sleep(downMs);
+      // Resolves once it answers /ready again.
       await victim.start();
-      await waitFor(() => answers200(`http://127.0.0.1:${victim.env.WORKER_METRICS_PORT}/ready`), {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        message: `${victim.name} ready again`,
-      });
       break;
     }
     case "api": {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AppendFsync } from "@accounts/devstack";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, buildAppsForTests, startAppStack, waitFor } from "@accounts/tests/harness";
 import { Redis } from "ioredis";
 import { createApiClients } from "../e2e/support/apiClients.ts";
 import { ApiConnection } from "../load/apiConnection.ts";
@@ -45,6 +45,7 @@ const say = (line: string) => console.log(`[faults +${Math.round((Date.now() - s
 // Ctrl-C or a CI timeout: exit through process.exit so that every child (apps, servers) is killed.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 say(`seed ${seed}, ${flags.faults} faults of each of ${kinds.join(", ")}, Redis appendfsync ${flags.fsync}`);
+await buildAppsForTests();
 const servers: OwnServers = await startOwnServers({
   label: "faults",
   appendfsync: flags.fsync as AppendFsync,

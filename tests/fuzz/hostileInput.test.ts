@@ -1,5 +1,5 @@
 import { checkLedgerInvariants, createDb, createPool } from "@accounts/db";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient } from "../e2e/support/apiClients.ts";
@@ -37,7 +37,7 @@ beforeAll(async () => {
       setupIds.add(op.id);
     }
   }
-}, 60_000);
+}, scaledTimeout(60_000));
 afterAll(async () => {
   await stack?.stop();
 });
@@ -80,7 +80,9 @@ async function property<T>(
 }
 
 describe("hostile bodies", () => {
-  it("answers generated operation bodies with documented answers only", async () => {
+  it("answers generated operation bodies with documented answers only", {
+    timeout: scaledTimeout(120_000),
+  }, async () => {
     await property(fc.tuple(hostileOperationBody, idempotencyKey), RUNS, ([body, key]) =>
       fuzz.send({
         method: "POST",
@@ -89,13 +91,15 @@ describe("hostile bodies", () => {
         ...(key !== null ? { headers: { "idempotency-key": key } } : {}),
       }),
     );
-  }, 120_000);
+  });
 
-  it("answers generated batch bodies with documented answers only", async () => {
+  it("answers generated batch bodies with documented answers only", {
+    timeout: scaledTimeout(60_000),
+  }, async () => {
     await property(hostileBatchBody, Math.ceil(RUNS / 5), (body) =>
       fuzz.send({ method: "POST", path: "/v1/operations/batch", body }),
     );
-  }, 60_000);
+  });
 });
 
 describe("hostile headers", () => {
@@ -104,7 +108,9 @@ describe("hostile headers", () => {
     account: { userId: VICTIMS[0], currency: "USD" },
     amount: "1",
   });
-  it("answers odd content types, credentials, request ids and webhook-style headers as documented", async () => {
+  it("answers odd content types, credentials, request ids and webhook-style headers as documented", {
+    timeout: scaledTimeout(60_000),
+  }, async () => {
     const headers = fc.record(
       {
         "content-type": fc.oneof(
@@ -155,7 +161,7 @@ describe("hostile headers", () => {
       const breach = await fuzz.send({ method: "POST", path: "/v1/operations", body, headers: h });
       return breach;
     });
-  }, 60_000);
+  });
 });
 
 describe("hostile paths and queries", () => {
@@ -196,7 +202,9 @@ describe("hostile paths and queries", () => {
     expect(breaches).toEqual([]);
   });
 
-  it("answers generated ids, user ids, currencies and query values with 4xx", async () => {
+  it("answers generated ids, user ids, currencies and query values with 4xx", {
+    timeout: scaledTimeout(60_000),
+  }, async () => {
     const segment = fc.oneof(
       fc.string({ unit: "binary", maxLength: 80 }),
       fc.constantFrom("..", ".", "%2F", "@external"),
@@ -216,7 +224,7 @@ describe("hostile paths and queries", () => {
         ),
     );
     await property(request, Math.ceil(RUNS / 3), (path) => fuzz.send({ method: "GET", path }));
-  }, 60_000);
+  });
 
   it("never answers malformed HTTP with a 5xx (Node's parser refuses it before the app)", async () => {
     const port = Number(new URL(stack.apiUrl).port);
@@ -257,7 +265,7 @@ describe("afterwards", () => {
           const { rows } = await pool.query<{ id: string }>("SELECT id FROM operations");
           return rows.length >= known.size ? rows.map((r) => r.id) : undefined;
         },
-        { timeoutMs: 30_000, message: `${known.size} accepted operations stored` },
+        { timeoutMs: scaledTimeout(30_000), message: `${known.size} accepted operations stored` },
       );
       expect(ids.filter((id) => !known.has(id))).toEqual([]);
       const { rows: strangers } = await pool.query<{ operation_id: string }>(

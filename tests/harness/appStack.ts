@@ -1,33 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type ClonedDatabase, cloneTemplate, freePort, killOnExit, signalGroup } from "@accounts/devstack";
+import { join } from "node:path";
+import {
+  type AppProcess,
+  type ClonedDatabase,
+  cloneTemplate,
+  freePort,
+  launchApp,
+  type ServerAppName,
+} from "@accounts/devstack";
 import { inject } from "vitest";
 import "./provided-context.ts";
+import { REPO_ROOT } from "./built-apps.ts";
 import { uniquePrefix } from "./redis-keys.ts";
-import { waitFor } from "./wait-for.ts";
+import { scaledTimeout } from "./timeouts.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export type AppName = ServerAppName;
 
-export type AppName = "api" | "worker" | "scheduler";
-
-/** One app process of a test stack. */
-export interface StackProcess {
-  readonly name: string;
-  readonly app: AppName;
-  /** The environment it runs with (ports, namespace...). */
-  readonly env: Readonly<Record<string, string>>;
-  pid(): number;
-  /** SIGTERM and wait for the exit (SIGKILL after `timeoutMs`). */
-  stop(timeoutMs?: number): Promise<void>;
-  /** SIGKILL, as a crash. */
-  kill(): Promise<void>;
-  /** Starts it again with the same environment. */
-  start(): Promise<void>;
-  running(): boolean;
-}
+/**
+ * One app process of a test stack: the built app (node dist/<app>/main.js, as in production),
+ * launched by the devstack's launcher. `start()` resolves once it answers /ready.
+ */
+export type StackProcess = AppProcess;
 
 export interface AppStack {
   readonly apiUrl: string;
@@ -61,9 +55,9 @@ export interface AppStackOptions {
 }
 
 /**
- * Starts the real apps as child processes (API, N workers, optionally the scheduler) against a fresh
- * database cloned from the harness template and a fresh queue namespace on the harness's Redis, and
- * waits until the API answers /ready. Everything is torn down by `stop()` (or when the test process
+ * Starts the real apps, built, as child processes (API, N workers, optionally the scheduler) against
+ * a fresh database cloned from the harness template and a fresh queue namespace on the harness's
+ * Redis, and waits until each answers /ready. Everything is torn down by `stop()` (or when the test process
  * exits). Tests then speak HTTP only.
  *
  * @example
@@ -71,7 +65,8 @@ export interface AppStackOptions {
  * await fetch(`${stack.apiUrl}/v1/currencies`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
  */
 export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
-  // inject() exists only inside vitest: runners started with tsx (faults, soak) pass every value.
+  // inject() exists only inside vitest: runners outside it (faults, soak) pass every value, and
+  // call buildAppsForTests() first.
   const database: ClonedDatabase = await cloneTemplate(
     options.databaseAdminUrl ?? inject("adminDatabaseUrl"),
     options.templateDatabase ?? inject("templateDatabase"),
@@ -102,19 +97,25 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     SCHEDULE_ARCHIVE_CHECK: "off",
     ...options.env,
   };
+  const launch = (name: string, app: AppName, env: Record<string, string>) =>
+    launchApp({
+      app,
+      name,
+      mode: "built",
+      cwd: REPO_ROOT,
+      env: { ...common, ...env },
+      readyTimeoutMs: scaledTimeout(30_000),
+      onLine: (line) => {
+        if (!log.writableEnded) log.write(`[${name}] ${line}\n`);
+      },
+    });
   const processes: StackProcess[] = [];
-  processes.push(makeProcess("api", "api", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" }, log));
+  processes.push(launch("api", "api", { PORT: String(apiPort), HOST: "127.0.0.1" }));
   for (let i = 0; i < (options.workers ?? 2); i++) {
-    const port = await freePort();
-    processes.push(
-      makeProcess(`worker-${i + 1}`, "worker", { ...common, WORKER_METRICS_PORT: String(port) }, log),
-    );
+    processes.push(launch(`worker-${i + 1}`, "worker", { WORKER_METRICS_PORT: String(await freePort()) }));
   }
   if (options.scheduler) {
-    const port = await freePort();
-    processes.push(
-      makeProcess("scheduler", "scheduler", { ...common, SCHEDULER_METRICS_PORT: String(port) }, log),
-    );
+    processes.push(launch("scheduler", "scheduler", { SCHEDULER_METRICS_PORT: String(await freePort()) }));
   }
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const stop = async () => {
@@ -123,11 +124,7 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     await database.drop().catch(() => {});
   };
   try {
-    for (const p of processes) await p.start();
-    await waitFor(async () => (await fetch(`${apiUrl}/ready`)).status === 200, {
-      timeoutMs: 30_000,
-      message: `the API answering /ready (log: ${logFile})`,
-    });
+    await Promise.all(processes.map((p) => p.start()));
   } catch (error) {
     await stop();
     throw error;
@@ -146,53 +143,5 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
       return found;
     },
     stop,
-  };
-}
-
-function makeProcess(
-  name: string,
-  app: AppName,
-  env: Record<string, string>,
-  log: NodeJS.WritableStream,
-): StackProcess {
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
-  return {
-    name,
-    app,
-    env,
-    pid: () => child?.pid ?? -1,
-    running,
-    async start() {
-      if (running()) return;
-      const started = spawn(process.execPath, ["--import", "tsx", join("apps", app, "src", "main.ts")], {
-        cwd: ROOT,
-        env,
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      child = started;
-      killOnExit(started);
-      for (const stream of [started.stdout, started.stderr]) {
-        stream?.on("data", (chunk: Buffer) => {
-          for (const line of chunk.toString("utf8").split("\n")) if (line) log.write(`[${name}] ${line}\n`);
-        });
-      }
-      exited = new Promise((resolveExit) => started.once("exit", () => resolveExit()));
-    },
-    async stop(timeoutMs = 15_000) {
-      if (!running() || !child?.pid) return;
-      const pid = child.pid;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    },
-    async kill() {
-      if (!running() || !child?.pid) return;
-      signalGroup(child.pid, "SIGKILL");
-      await exited;
-    },
   };
 }

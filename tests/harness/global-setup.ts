@@ -13,6 +13,7 @@ import {
   startRedis,
 } from "@accounts/devstack";
 import type { TestProject } from "vitest/node";
+import { buildAppsForTests } from "./built-apps.ts";
 import "./provided-context.ts";
 import { HARNESS_DIR_PREFIX, OWNER_FILE, reapStaleHarnesses } from "./stale-harnesses.ts";
 
@@ -30,6 +31,7 @@ const FAST_UNSAFE_SETTINGS = {
 /**
  * Starts a disposable PostgreSQL and Redis for the whole run (on free ports, in a temporary
  * folder), migrates the template database that each test file clones, and provides their URLs.
+ * Builds the apps first (`npm run build`, under a second): tests run them as production does.
  * Everything is removed at the end, whether tests failed, vitest was interrupted, or setup
  * itself failed half way.
  */
@@ -63,6 +65,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   };
 
   try {
+    await buildAppsForTests();
     // PostgreSQL runs as `postgres` when we are root, and mkdtemp made the folder root-only.
     const account = postgresRunAs();
     if (account) chownSync(harnessDir, account.uid, account.gid);

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { scaledTimeout } from "./timeouts.ts";
 
 export interface WaitForOptions {
-  /** Give up after this long. Default 10 s (well inside the 30 s test timeout). */
+  /** Give up after this long. Default 10 s scaled for the machine (well inside the test timeout). */
   timeoutMs?: number;
   /** Pause between two checks. Default 50 ms. */
   intervalMs?: number;
@@ -24,7 +25,7 @@ export async function waitFor<T>(
   condition: () => T | Promise<T>,
   options: WaitForOptions = {},
 ): Promise<Truthy<Awaited<T>>> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? scaledTimeout(10_000);
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -3,7 +3,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPostgresBinaries, findRedisBinaries, freePort, postgresRunAs } from "@accounts/devstack";
-import { waitFor } from "@accounts/tests/harness";
+import { scaledTimeout, waitFor } from "@accounts/tests/harness";
 import { afterAll, describe, expect, it } from "vitest";
 import { readRepoFile } from "./support/infraFiles.ts";
 
@@ -51,7 +51,9 @@ describe("postgresql.conf", () => {
     expect(conf.get("archive_mode")).toBe("on");
   });
 
-  it("is accepted by PostgreSQL (postgres -C reads and checks every line)", () => {
+  it("is accepted by PostgreSQL (postgres -C reads and checks every line)", {
+    timeout: scaledTimeout(60_000),
+  }, () => {
     const binaries = findPostgresBinaries();
     const account = postgresRunAs();
     const dataDir = join(scratch, "pgdata");
@@ -84,7 +86,7 @@ describe("postgresql.conf", () => {
       expect(shown.status, shown.stderr).toBe(0);
       expect(shown.stdout.trim()).toBe(expected);
     }
-  }, 60_000);
+  });
 });
 
 describe("redis.conf", () => {
@@ -127,7 +129,7 @@ describe("redis.conf", () => {
     });
     try {
       await waitFor(() => output.includes("Ready to accept connections") || server.exitCode !== null, {
-        timeoutMs: 10_000,
+        timeoutMs: scaledTimeout(10_000),
         message: "redis-server starting",
       });
       expect(server.exitCode, output).toBeNull();

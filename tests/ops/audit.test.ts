@@ -1,6 +1,6 @@
 import { createDb, createPool, type Db, insertClient } from "@accounts/db";
 import { generateApiKey, generateWebhookSecret, hashApiKey, newClientId } from "@accounts/domain";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The audit log of the running API: admin actions (POST /v1/currencies, the dashboard's actions),
@@ -23,7 +23,7 @@ beforeAll(async () => {
     webhookSecret: generateWebhookSecret(),
   });
   readerKey = key;
-}, 60_000);
+}, scaledTimeout(60_000));
 
 afterAll(async () => {
   await db?.destroy();

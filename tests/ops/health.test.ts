@@ -1,5 +1,5 @@
 import { freePort } from "@accounts/devstack";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Receiver, startReceiver } from "./support/receiver.ts";
 import { probeUrl } from "./support/stackProbes.ts";
@@ -39,14 +39,16 @@ describe("draining on SIGTERM", () => {
         WEBHOOK_TIMEOUT_MS: "3000",
       },
     });
-  }, 60_000);
+  }, scaledTimeout(60_000));
   afterAll(async () => {
     await stack?.stop();
     await receiver?.close();
   });
 
-  it("the worker answers /ready 503 (and /health still) while it finishes a delivery, then exits", async () => {
-    const worker = await probeUrl(stack, "worker-1");
+  it("the worker answers /ready 503 (and /health still) while it finishes a delivery, then exits", {
+    timeout: scaledTimeout(40_000),
+  }, async () => {
+    const worker = probeUrl(stack, "worker-1");
     expect(await status(`${worker}/ready`)).toBe(200);
     const res = await fetch(`${stack.apiUrl}/v1/operations`, {
       method: "POST",
@@ -65,12 +67,14 @@ describe("draining on SIGTERM", () => {
     await waitFor(async () => (await status(`${worker}/ready`)) === 503, { message: "worker /ready 503" });
     expect(await status(`${worker}/health`)).toBe(200);
     await waitFor(async () => (await status(`${worker}/ready`)) === "refused", {
-      timeoutMs: 20_000,
+      timeoutMs: scaledTimeout(20_000),
       message: "the worker exited",
     });
-  }, 40_000);
+  });
 
-  it("the API answers /ready 503 for the grace period while still serving requests, then exits", async () => {
+  it("the API answers /ready 503 for the grace period while still serving requests, then exits", {
+    timeout: scaledTimeout(40_000),
+  }, async () => {
     const api = stack.process("api");
     const started = Date.now();
     process.kill(api.pid(), "SIGTERM");
@@ -80,12 +84,12 @@ describe("draining on SIGTERM", () => {
     });
     expect(currencies.status).toBe(200);
     await waitFor(async () => (await status(`${stack.apiUrl}/ready`)) === "refused", {
-      timeoutMs: 20_000,
+      timeoutMs: scaledTimeout(20_000),
       message: "the API exited",
     });
     // SHUTDOWN_GRACE_SECONDS = 3: it kept answering that long before closing.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
-  }, 40_000);
+  });
 });
 
 describe("/health when Redis is away", () => {
@@ -94,7 +98,7 @@ describe("/health when Redis is away", () => {
   beforeAll(async () => {
     // Nothing listens on this port: the API starts (it needs PostgreSQL to start, not Redis).
     stack = await startAppStack({ workers: 0, redisUrl: `redis://127.0.0.1:${await freePort()}` });
-  }, 60_000);
+  }, scaledTimeout(60_000));
   afterAll(async () => {
     await stack?.stop();
   });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createDb, createPool, insertClient } from "@accounts/db";
 import { generateApiKey, generateWebhookSecret, hashApiKey, newClientId } from "@accounts/domain";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Receiver, startReceiver } from "./support/receiver.ts";
 
@@ -94,7 +94,7 @@ beforeAll(async () => {
         const res = await call(`/v1/operations/${id}?wait=5`, { headers: bearer(owner) });
         return ["applied", "rejected"].includes(((await res.json()) as { status: string }).status);
       },
-      { timeoutMs: 20_000, message: `operation ${id} final` },
+      { timeoutMs: scaledTimeout(20_000), message: `operation ${id} final` },
     );
   }
   expect((await call("/v1/accounts/log-user/balances", { headers: bearer(key) })).status).toBe(200);
@@ -104,7 +104,7 @@ beforeAll(async () => {
   expect((await call("/v1/currencies", { headers: basic("ops", secrets.wrongKey) })).status).toBe(401);
   expect((await call("/v1/currencies", { headers: { authorization: `Bearer ${key}x` } })).status).toBe(401);
   await waitFor(() => receiver.received("/ok").length >= 2 && receiver.received("/fails").length >= 1, {
-    timeoutMs: 20_000,
+    timeoutMs: scaledTimeout(20_000),
     message: "webhooks delivered (and one refused by the endpoint)",
   });
 
@@ -115,7 +115,7 @@ beforeAll(async () => {
     .split("\n")
     .filter((line) => line.includes("] {"))
     .map((line) => JSON.parse(line.slice(line.indexOf("] {") + 2)) as LogLine);
-}, 90_000);
+}, scaledTimeout(90_000));
 
 afterAll(async () => {
   await stack?.stop();

@@ -1,4 +1,4 @@
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sample, samplesOf, scrape, sumOf } from "./support/promText.ts";
 import { probeUrl } from "./support/stackProbes.ts";
@@ -31,13 +31,13 @@ async function final(id: string): Promise<string> {
       const body = (await res.json()) as { status: string };
       return body.status === "applied" || body.status === "rejected" ? body.status : undefined;
     },
-    { timeoutMs: 20_000, message: `operation ${id} final` },
+    { timeoutMs: scaledTimeout(20_000), message: `operation ${id} final` },
   );
 }
 
 beforeAll(async () => {
   stack = await startAppStack({ workers: 1, scheduler: true });
-  workerUrl = await probeUrl(stack, "worker-1");
+  workerUrl = probeUrl(stack, "worker-1");
   const alice = { userId: "metrics-alice", currency: "BTC" };
   const statuses: string[] = [];
   statuses.push(await final(await submit({ type: "credit", account: alice, amount: "1.5" })));
@@ -63,7 +63,7 @@ beforeAll(async () => {
   expect((await fetch(`${stack.apiUrl}/v1/currencies`)).status).toBe(401);
   api = await scrape(`${stack.apiUrl}/metrics`);
   worker = await scrape(`${workerUrl}/metrics`);
-}, 90_000);
+}, scaledTimeout(90_000));
 
 afterAll(async () => {
   await stack?.stop();
@@ -157,8 +157,8 @@ describe("the worker's /metrics", () => {
 });
 
 describe("the scheduler's /metrics", () => {
-  it("has the maintenance runs and the reconcile result", async () => {
-    const scheduler = await scrape(`${await probeUrl(stack, "scheduler")}/metrics`);
+  it("has the maintenance runs and the reconcile result", { timeout: scaledTimeout(60_000) }, async () => {
+    const scheduler = await scrape(`${probeUrl(stack, "scheduler")}/metrics`);
     present(scheduler, "accounts_maintenance_runs_total");
     present(scheduler, "process_cpu_seconds_total");
     // The reconcile gauges say what the latest run found: run one through the operator route.
@@ -177,16 +177,16 @@ describe("the scheduler's /metrics", () => {
         const mine = runs.find((r) => r.id === runId);
         return mine && mine.status !== "running" ? mine : undefined;
       },
-      { timeoutMs: 45_000, message: `reconcile run ${runId} finished` },
+      { timeoutMs: scaledTimeout(45_000), message: `reconcile run ${runId} finished` },
     );
     expect(finished.status, JSON.stringify(finished)).toBe("succeeded");
-    const after = await scrape(`${await probeUrl(stack, "scheduler")}/metrics`);
+    const after = await scrape(`${probeUrl(stack, "scheduler")}/metrics`);
     expect(sumOf(after, "accounts_reconcile_ok")).toBe(1);
     expect(sumOf(after, "accounts_reconcile_mismatches")).toBe(0);
     expect(sumOf(after, "accounts_maintenance_runs_total", { task: "reconcile", status: "succeeded" })).toBe(
       1,
     );
-  }, 60_000);
+  });
 });
 
 describe("health", () => {

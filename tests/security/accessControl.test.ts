@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createDb, createPool, revokeClient } from "@accounts/db";
 import { API_KEY_PREFIX_LENGTH, generateApiKey, newOperationId } from "@accounts/domain";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClients, type TestClient } from "../e2e/support/apiClients.ts";
 import { type AddressedAnswer, AddressedCaller } from "./fromAddress.ts";
@@ -119,7 +119,7 @@ describe("a revoked key", () => {
     // The API reloads its clients every CLIENT_REFRESH_SECONDS (0.5 s here).
     const first = routes[0] as RouteCall;
     await waitFor(async () => (await callRoute(from, first, revoked.key)).status === 401, {
-      timeoutMs: 10_000,
+      timeoutMs: scaledTimeout(10_000),
       intervalMs: 200,
       message: "the revoked key refused",
     });

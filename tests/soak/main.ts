@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AppendFsync } from "@accounts/devstack";
 import { JOB_OPTIONS } from "@accounts/queue";
-import { type AppStack, startAppStack, waitFor } from "@accounts/tests/harness";
+import { type AppStack, buildAppsForTests, startAppStack, waitFor } from "@accounts/tests/harness";
 import { Redis } from "ioredis";
 import { createApiClient } from "../e2e/support/apiClients.ts";
 import { ApiConnection } from "../load/apiConnection.ts";
@@ -50,6 +50,7 @@ function completedCap(option: unknown): number {
 const MAX_SLOPE = { rss: 4, redis: 1, depth: 100 };
 
 if (!["always", "everysec", "no"].includes(flags.fsync)) throw new Error("--fsync is always, everysec or no");
+await buildAppsForTests();
 const servers: OwnServers = await startOwnServers({ label: "soak", appendfsync: flags.fsync as AppendFsync });
 let stack: AppStack | undefined;
 let exitCode = 1;

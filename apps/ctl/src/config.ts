@@ -1,10 +1,17 @@
+import { join } from "node:path";
 import { backupEnv, pgbackrestEnv } from "@accounts/backups";
+import { findLocalDatabase, LOCAL_POSTGRES_PORT, localDatabaseUrl, localDataDir } from "@accounts/devstack";
 import { ConfigError, commonEnv, loadConfig } from "@accounts/runtime";
 import { z } from "zod";
 
-/** The operator command's configuration: only where the database is. */
+/**
+ * The operator command's configuration: only where the database is. DATABASE_URL may be unset
+ * beside a running `npm start` (see withDatabaseUrl); LOCAL_DATA_DIR names its data folder when it
+ * is not `.data`.
+ */
 export const ctlEnvSchema = z.object({
   DATABASE_URL: commonEnv.DATABASE_URL,
+  LOCAL_DATA_DIR: z.string().min(1).optional(),
 });
 
 export type CtlConfig = z.infer<typeof ctlEnvSchema>;
@@ -20,25 +27,36 @@ export const ctlBackupEnvSchema = ctlEnvSchema.extend({
 
 export type CtlBackupConfig = z.infer<typeof ctlBackupEnvSchema>;
 
-function requireDatabaseUrl(env: NodeJS.ProcessEnv, example: string): void {
-  if (!env.DATABASE_URL) {
-    throw new ConfigError(
-      "DATABASE_URL is not set: point it at the accounts database, for example\n" +
-        `  DATABASE_URL=postgres://accounts@127.0.0.1:5432/accounts npm run ctl -- ${example}`,
-    );
+/**
+ * The environment with DATABASE_URL filled in from the local stack when it is unset: beside a running
+ * `npm start`, ctl works with no settings, on the database `npm start` printed (its data folder's
+ * stack.json). Backups then go to that folder too, where the local scheduler writes its own.
+ */
+function withDatabaseUrl(env: NodeJS.ProcessEnv, example: string): NodeJS.ProcessEnv {
+  if (env.DATABASE_URL) return env;
+  const local = findLocalDatabase(localDataDir(env));
+  if (local.found && local.running) {
+    return { ...env, DATABASE_URL: local.url, BACKUP_DIR: env.BACKUP_DIR || join(local.dataDir, "backups") };
   }
+  const printed = local.found ? local.url : localDatabaseUrl(LOCAL_POSTGRES_PORT);
+  throw new ConfigError(
+    local.found
+      ? `DATABASE_URL is not set, and the local stack's PostgreSQL (${printed}, data in ${local.dataDir}) ` +
+          "is not running: start it with `npm start` in another terminal, or set DATABASE_URL."
+      : `DATABASE_URL is not set, and there is no local stack in ${local.dataDir}. Start one with \`npm start\` ` +
+          `in another terminal (ctl then finds its database, which it prints as ${printed}), or point ` +
+          `DATABASE_URL at the accounts database, for example\n  DATABASE_URL=${printed} npm run ctl -- ${example}`,
+  );
 }
 
 /** Parsed when a command first needs the database, so that `--help` works without it. */
 export function loadCtlConfig(env: NodeJS.ProcessEnv): Readonly<CtlConfig> {
-  requireDatabaseUrl(env, "clients list");
-  return loadConfig(ctlEnvSchema, env);
+  return loadConfig(ctlEnvSchema, withDatabaseUrl(env, "clients list"));
 }
 
 /** The configuration of `backup` and `restore`. */
 export function loadCtlBackupConfig(env: NodeJS.ProcessEnv): Readonly<CtlBackupConfig> {
-  requireDatabaseUrl(env, "backup");
-  return loadConfig(ctlBackupEnvSchema, env);
+  return loadConfig(ctlBackupEnvSchema, withDatabaseUrl(env, "backup"));
 }
 
 /**

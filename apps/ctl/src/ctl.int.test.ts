@@ -1,20 +1,22 @@
-import { execFile } from "node:child_process";
-import { userInfo } from "node:os";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createDb, createPool, type Db, findActiveClientByKeyHash, getClientSecret } from "@accounts/db";
+import {
+  LOCAL_POSTGRES_PORT,
+  localDatabaseUrl,
+  localPostgresDir,
+  updateStackState,
+} from "@accounts/devstack";
 import { hashApiKey, looksLikeApiKey } from "@accounts/domain";
-import { useTestDatabase } from "@accounts/tests/harness";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CtlRun, runCtl, useTestDatabase } from "@accounts/tests/harness";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 
-// Runs the real command as a child process (through tsx, as `npm run ctl` does) against this
+// Runs the real command as a child process (the built ctl, as the production image runs it) against this
 // file's PostgreSQL database. Nothing is faked.
 
 const database = useTestDatabase();
 let db: Db;
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", "tsx");
-const main = join(root, "apps", "ctl", "src", "main.ts");
 
 beforeAll(() => {
   db = createDb(createPool(database.url(), { max: 2 }));
@@ -23,23 +25,11 @@ afterAll(async () => {
   await db.destroy();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function ctl(
   args: string[],
   env: Record<string, string | undefined> = { DATABASE_URL: database.url() },
-): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-  return new Promise((resolve) => {
-    execFile(tsx, [main, ...args], { cwd: root, env: childEnv, timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+): Promise<CtlRun> {
+  return runCtl(args, env);
 }
 
 function field(output: string, label: string): string {
@@ -172,10 +162,52 @@ describe("ctl clients", () => {
     expect(run.stderr).toContain('unknown scope "superpowers"');
     expect(await db.selectFrom("api_clients").select("id").execute()).toHaveLength(before.length);
   });
+});
 
-  it("says clearly when DATABASE_URL is missing", async () => {
-    const run = await ctl(["clients", "list"], {});
+describe("ctl beside `npm start` (DATABASE_URL unset)", () => {
+  const folders: string[] = [];
+  /** A local stack's data folder, as `npm start` leaves it: its stack.json, and its PostgreSQL's pid file. */
+  const localStack = (options: { databaseUrl?: string; postgresRunning: boolean }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "accounts-ctl-local-"));
+    folders.push(dataDir);
+    if (options.databaseUrl) updateStackState(dataDir, { databaseUrl: options.databaseUrl });
+    if (options.postgresRunning) {
+      // The harness's PostgreSQL stands in for the local one: its pid file names a live postmaster.
+      mkdirSync(localPostgresDir(dataDir));
+      const harnessPostgres = join(inject("harnessDir"), "postgres", "postmaster.pid");
+      copyFileSync(harnessPostgres, join(localPostgresDir(dataDir), "postmaster.pid"));
+    }
+    return dataDir;
+  };
+  afterEach(() => {
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("uses the local stack's database, as `npm start` printed it", async () => {
+    const created = await ctl(["clients", "create", "--name", "local-dev", "--scopes", "admin", "--json"]);
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    const dataDir = localStack({ databaseUrl: database.url(), postgresRunning: true });
+
+    const listed = await ctl(["clients", "list", "--json"], { LOCAL_DATA_DIR: dataDir });
+    expect(listed.stderr).toBe("");
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((client) => client.id)).toContain(id);
+  });
+
+  it("says that the local stack is not running", async () => {
+    const dataDir = localStack({ databaseUrl: database.url(), postgresRunning: false });
+    const run = await ctl(["clients", "list"], { LOCAL_DATA_DIR: dataDir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("DATABASE_URL is not set");
+    expect(run.stderr).toContain(`local stack's PostgreSQL (${database.url()}`);
+    expect(run.stderr).toContain("is not running: start it with `npm start`");
+  });
+
+  it("without a local stack, names the URL `npm start` prints", async () => {
+    const dataDir = localStack({ postgresRunning: false });
+    const run = await ctl(["clients", "list"], { LOCAL_DATA_DIR: dataDir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`DATABASE_URL is not set, and there is no local stack in ${dataDir}`);
+    expect(run.stderr).toContain(`DATABASE_URL=${localDatabaseUrl(LOCAL_POSTGRES_PORT)} npm run ctl`);
   });
 });

@@ -2,10 +2,11 @@ import { ConfigError } from "@accounts/runtime";
 import { type Command, type CommandContext, EXIT, UsageError } from "./command.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { clientsCommand } from "./commands/clients.ts";
+import { migrateCommand } from "./commands/migrate.ts";
 import { restoreCommand } from "./commands/restore.ts";
 
 /** Each command is a file under commands/; add it to this list. */
-const COMMANDS: readonly Command[] = [clientsCommand, backupCommand, restoreCommand];
+const COMMANDS: readonly Command[] = [clientsCommand, migrateCommand, backupCommand, restoreCommand];
 
 const HELP = `Usage: npm run ctl -- <command> [options]
 
@@ -13,8 +14,9 @@ Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join("\n")}
 
 Run "npm run ctl -- <command> --help" for a command's options.
-Reads DATABASE_URL (postgres://...) from the environment; backup and restore also read BACKUP_DIR;
-restore --to (point in time) reads PGBACKREST_CONFIG and PGBACKREST_STANZA instead.`;
+Reads DATABASE_URL (postgres://...) from the environment; when it is unset, the database of the
+local stack that \`npm start\` runs (in .data/, or LOCAL_DATA_DIR). backup and restore also read
+BACKUP_DIR; restore --to (point in time) reads PGBACKREST_CONFIG and PGBACKREST_STANZA instead.`;
 
 /**
  * Runs the operator command line `argv` (without node and the script) and resolves to its exit

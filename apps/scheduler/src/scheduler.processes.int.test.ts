@@ -1,18 +1,22 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createDb, createPool, type Db } from "@accounts/db";
-import { freePort, killOnExit } from "@accounts/devstack";
-import { harnessRedisUrl, uniquePrefix, useTestDatabase, waitFor } from "@accounts/tests/harness";
+import { type AppProcess, freePort, launchApp } from "@accounts/devstack";
+import {
+  harnessRedisUrl,
+  REPO_ROOT,
+  scaledTimeout,
+  uniquePrefix,
+  useTestDatabase,
+  waitFor,
+} from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// Two real scheduler processes (apps/scheduler/src/main.ts, as the deployment runs it) on one Redis
+// Two real scheduler processes (the built app, as the deployment runs it) on one Redis
 // and one database, ticking every second: each tick must run once, whichever process takes it.
 
 const database = useTestDatabase();
-const root = fileURLToPath(new URL("../../../", import.meta.url));
 let db: Db;
 let backupDir: string;
 
@@ -25,17 +29,13 @@ afterAll(async () => {
   rmSync(backupDir, { recursive: true, force: true });
 });
 
-interface SchedulerProcess {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function spawnScheduler(namespace: string): Promise<SchedulerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", join("apps", "scheduler", "src", "main.ts")], {
-    cwd: root,
+/** A built scheduler (node dist/scheduler/main.js) started by the devstack's launcher; not yet ready. */
+async function launchScheduler(namespace: string): Promise<AppProcess> {
+  return launchApp({
+    app: "scheduler",
+    mode: "built",
+    cwd: REPO_ROOT,
+    readyTimeoutMs: scaledTimeout(30_000),
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
@@ -43,7 +43,7 @@ async function spawnScheduler(namespace: string): Promise<SchedulerProcess> {
       REDIS_URL: harnessRedisUrl(),
       QUEUE_NAMESPACE: namespace,
       PARTITIONS: "2",
-      SCHEDULER_METRICS_PORT: String(port),
+      SCHEDULER_METRICS_PORT: String(await freePort()),
       SCHEDULE_RECONCILE: "* * * * * *",
       SCHEDULE_BACKUP: "off",
       SCHEDULE_VACUUM: "off",
@@ -56,18 +56,11 @@ async function spawnScheduler(namespace: string): Promise<SchedulerProcess> {
       BACKUP_DIR: backupDir,
       LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  killOnExit(child);
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, port, output: () => output, exited };
 }
 
-async function metricsOf(p: SchedulerProcess): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text();
+async function metricsOf(p: AppProcess): Promise<string> {
+  return (await fetch(new URL("/metrics", p.readyUrl))).text();
 }
 
 function succeededReconciles(text: string): number {
@@ -78,30 +71,27 @@ function succeededReconciles(text: string): number {
 }
 
 describe("two scheduler processes", () => {
-  it("run each tick once between them, and serve metrics and health", { timeout: 60_000 }, async () => {
+  it("run each tick once between them, and serve metrics and health", {
+    timeout: scaledTimeout(60_000),
+  }, async () => {
     const namespace = uniquePrefix("sched-proc").toLowerCase().slice(0, 32);
-    const processes = [await spawnScheduler(namespace), await spawnScheduler(namespace)];
+    const processes = [await launchScheduler(namespace), await launchScheduler(namespace)];
     try {
-      for (const p of processes) {
-        await waitFor(async () => (await fetch(`http://127.0.0.1:${p.port}/ready`)).status === 200, {
-          timeoutMs: 30_000,
-          message: `scheduler ready:\n${p.output()}`,
-        });
-      }
+      await Promise.all(processes.map((p) => p.start()));
       await waitFor(
         async () => {
           const { rows } = await countRuns();
           return rows >= 6;
         },
-        { timeoutMs: 20_000, message: "six reconcile ticks" },
+        { timeoutMs: scaledTimeout(20_000), message: "six reconcile ticks" },
       );
-      const health = await fetch(`http://127.0.0.1:${processes[0]?.port}/health`);
+      const health = await fetch(new URL("/health", processes[0]?.readyUrl));
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: "healthy" });
     } finally {
-      for (const p of processes) p.child.kill("SIGTERM");
+      await Promise.all(processes.map((p) => p.stop()));
     }
-    const codes = await Promise.all(processes.map((p) => p.exited));
+    const codes = await Promise.all(processes.map(async (p) => (await p.exited()).code));
     expect(codes, processes.map((p) => p.output()).join("\n")).toEqual([0, 0]);
 
     const { rows, ticks } = await countRuns();
@@ -116,12 +106,13 @@ describe("two scheduler processes", () => {
     expect(logged.reduce((sum, n) => sum + n, 0)).toBe(rows);
   });
 
-  it("exposes the maintenance metrics on /metrics", async () => {
+  it("exposes the maintenance metrics on /metrics", { timeout: scaledTimeout(60_000) }, async () => {
     const namespace = uniquePrefix("sched-metrics").toLowerCase().slice(0, 32);
-    const p = await spawnScheduler(namespace);
+    const p = await launchScheduler(namespace);
     try {
+      await p.start();
       await waitFor(async () => succeededReconciles(await metricsOf(p)) >= 1, {
-        timeoutMs: 30_000,
+        timeoutMs: scaledTimeout(30_000),
         message: `a reconcile counted:\n${p.output()}`,
       });
       const text = await metricsOf(p);
@@ -139,8 +130,7 @@ describe("two scheduler processes", () => {
       expect(text).toMatch(/^accounts_reconcile_ok\{service="scheduler"\} 1$/m);
       expect(text).toContain("accounts_database_connections_max");
     } finally {
-      p.child.kill("SIGTERM");
-      await p.exited;
+      await p.stop();
     }
   });
 });

@@ -1,6 +1,22 @@
 // @accounts/devstack: PostgreSQL and Redis as child processes of whoever needs them (`npm start`,
 // the test harness, fault tests), from the binaries the machine has, in a folder of their own and
-// on free ports. It exists so that nothing needs Docker and no test touches a server it did not start.
+// on free ports; and the one launcher of the apps themselves, from source or built. It exists so that
+// nothing needs Docker and no test touches a server it did not start.
+export {
+  type AppProcess,
+  type AppProcessOptions,
+  launchApp,
+} from "./app-process.ts";
+export {
+  APP_NAMES,
+  type AppName,
+  appCommand,
+  builtEntry,
+  type LaunchMode,
+  READY_PORT_VARIABLE,
+  type ServerAppName,
+  sourceEntry,
+} from "./apps.ts";
 export {
   type ArchivingOptions,
   type LocalArchive,
@@ -25,8 +41,22 @@ export {
   databaseUrl,
   dropDatabase,
 } from "./databases.ts";
-export { freePort, isPortFree, STANDARD_PORTS } from "./ports.ts";
+export {
+  findLocalDatabase,
+  LOCAL_DATABASE,
+  LOCAL_POSTGRES_PORT,
+  LOCAL_REDIS_PORT,
+  type LocalDatabase,
+  localDatabaseUrl,
+  localDataDir,
+  localPostgresDir,
+  localRedisDir,
+  readStackState,
+  type StackState,
+  updateStackState,
+} from "./local-stack.ts";
+export { firstFreePort, freePort, isPortFree, STANDARD_PORTS } from "./ports.ts";
 export { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres.ts";
 export { type AppendFsync, type RedisOptions, type RedisServer, startRedis } from "./redis.ts";
-export { livePidFromFile, logTail } from "./server-process.ts";
+export { type ExitStatus, livePidFromFile, logTail } from "./server-process.ts";
 export { handOver, postgresRunAs, type SystemAccount } from "./system-account.ts";

@@ -34,6 +34,20 @@ export async function isPortFree(port: number): Promise<boolean> {
   return (await listenOnce(port)) !== undefined;
 }
 
+/**
+ * The first of `candidates` that is free now, else any free port: a local server keeps the port it
+ * had last time (URLs in shell history and tools keep working), else gets the usual one.
+ *
+ * @example
+ * const port = await firstFreePort([saved.redisPort, 56379]);
+ */
+export async function firstFreePort(candidates: readonly (number | undefined)[]): Promise<number> {
+  for (const candidate of candidates) {
+    if (candidate !== undefined && (await isPortFree(candidate))) return candidate;
+  }
+  return freePort();
+}
+
 /** Binds and closes at once; resolves the bound port, or undefined when the bind failed. */
 function listenOnce(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {

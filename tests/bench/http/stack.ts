@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import {
   applyOperationBatch,
   createDb,
@@ -14,26 +13,26 @@ import {
   newPendingOperation,
 } from "@accounts/db";
 import {
+  type AppProcess,
   createDatabase,
   databaseUrl,
   freePort,
   killOnExit,
+  launchApp,
   type PostgresServer,
   type RedisServer,
   startPostgres,
   startRedis,
 } from "@accounts/devstack";
 import type { OperationRequest } from "@accounts/domain";
+import { buildAppsForTests, REPO_ROOT } from "@accounts/tests/harness";
 import type pg from "pg";
 import { BASELINE_SCHEMA } from "../baseline/schema.ts";
 import { ACCOUNTS, FEE_USER, HOT_USER, userName } from "./workloads.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-
 export interface BenchProcess {
   name: string;
   pid: number;
-  child: ChildProcess;
 }
 
 export interface BenchStack {
@@ -59,6 +58,7 @@ export async function startBenchStack(options: {
   log: (line: string) => void;
   env: NodeJS.ProcessEnv;
 }): Promise<BenchStack> {
+  await buildAppsForTests();
   const folder = mkdtempSync(join(tmpdir(), "accounts-bench-"));
   // PostgreSQL runs as the postgres account when we are root: it must enter the folder.
   chmodSync(folder, 0o755);
@@ -105,20 +105,29 @@ export async function startBenchStack(options: {
 
   const logFile = createWriteStream(join(folder, "processes.log"));
   const processes: BenchProcess[] = [];
-  const start = (name: string, entry: string, env: Record<string, string>) => {
-    // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there when it stops.
-    const profile = options.env.BENCH_CPU_PROF
+  const apps: AppProcess[] = [];
+  const toLog = (name: string) => (line: string) => {
+    if (!logFile.writableEnded) logFile.write(`[${name}] ${line}\n`);
+  };
+  // BENCH_CPU_PROF=<folder>: every process writes a V8 CPU profile there when it stops.
+  const profile = (name: string) =>
+    options.env.BENCH_CPU_PROF
       ? ["--cpu-prof", `--cpu-prof-dir=${join(options.env.BENCH_CPU_PROF, name)}`]
       : [];
-    const child = spawn(process.execPath, [...profile, "--import", "tsx", entry], {
-      cwd: ROOT,
+  const launch = (name: string, app: "api" | "worker", env: Record<string, string>) => {
+    const launched = launchApp({
+      app,
+      name,
+      // Built, as production runs it: what is measured is the bundle node runs, not tsx's loader.
+      mode: "built",
+      cwd: REPO_ROOT,
       env: { ...options.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      readyTimeoutMs: 120_000,
+      onLine: toLog(name),
+      nodeOptions: profile(name),
     });
-    killOnExit(child);
-    child.stdout?.on("data", (chunk: Buffer) => logFile.write(`[${name}] ${chunk}`));
-    child.stderr?.on("data", (chunk: Buffer) => logFile.write(`[${name}] ${chunk}`));
-    processes.push({ name, pid: child.pid ?? -1, child });
+    apps.push(launched);
+    return launched;
   };
   const apiPort = await freePort();
   const common = {
@@ -127,23 +136,36 @@ export async function startBenchStack(options: {
     LOG_LEVEL: "warn",
     SHUTDOWN_GRACE_SECONDS: "0",
   };
-  start("api", "apps/api/src/main.ts", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
+  launch("api", "api", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
   for (let i = 0; i < options.workers; i++) {
-    start(`worker-${i + 1}`, "apps/worker/src/main.ts", {
-      ...common,
-      WORKER_METRICS_PORT: String(await freePort()),
-    });
+    launch(`worker-${i + 1}`, "worker", { ...common, WORKER_METRICS_PORT: String(await freePort()) });
   }
+  // The naive baseline is not an app of the repository: it runs from its source.
   const basePort = await freePort();
-  start("baseline", "tests/bench/baseline/server.ts", {
-    DATABASE_URL: baselineUrl,
-    PORT: String(basePort),
-    API_KEY: apiKey,
-    POOL_MAX: "32",
-  });
+  const baseline = spawn(
+    process.execPath,
+    [...profile("baseline"), "--import", "tsx", "tests/bench/baseline/server.ts"],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...options.env,
+        DATABASE_URL: baselineUrl,
+        PORT: String(basePort),
+        API_KEY: apiKey,
+        POOL_MAX: "32",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  killOnExit(baseline);
+  for (const stream of [baseline.stdout, baseline.stderr]) {
+    stream?.on("data", (chunk: Buffer) => logFile.write(`[baseline] ${chunk}`));
+  }
+  await Promise.all(apps.map((app) => app.start()));
+  for (const app of apps) processes.push({ name: app.name, pid: app.pid() });
+  processes.push({ name: "baseline", pid: baseline.pid ?? -1 });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const base = `http://127.0.0.1:${basePort}`;
-  await waitReady(`${apiUrl}/ready`);
   await waitReady(`${base}/ready`);
   await db.destroy().catch(() => {});
   const pool = createPool(sutUrl, { max: 4, applicationName: "bench-measure" });
@@ -158,12 +180,11 @@ export async function startBenchStack(options: {
     ...(postgres ? { postgresPid: postgres.pid } : {}),
     ...(redis ? { redisPid: redis.pid } : {}),
     async stop() {
-      for (const p of processes) p.child.kill("SIGTERM");
-      await Promise.all(
-        processes.map(
-          (p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once("exit", r))),
-        ),
-      );
+      baseline.kill("SIGTERM");
+      await Promise.all([
+        ...apps.map((app) => app.stop()),
+        new Promise((r) => (baseline.exitCode !== null ? r(null) : baseline.once("exit", r))),
+      ]);
       await pool.end().catch(() => {});
       logFile.end();
       await redis?.stop();

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { type PgBackRest, resolvePgBackRest, takePhysicalBackup } from "@accounts/backups";
 import { createDb, createPool, type Db, migrateToLatest } from "@accounts/db";
 import { createDatabase, databaseUrl, type PostgresServer, startPostgres } from "@accounts/devstack";
+import { sql } from "kysely";
+import { waitFor } from "../../harness/index.ts";
 
 export const DATABASE = "accounts";
 export const STANZA = "accounts";
@@ -50,14 +52,20 @@ export async function startArchivingServer(options: {
     await migrateToLatest(url);
     const configFile = server.archive?.configFile ?? "";
     const pgbackrest = resolvePgBackRest({ configFile, stanza: STANZA });
-    if (options.backup !== false) await takePhysicalBackup(pgbackrest, "full");
-    return {
-      server,
-      url,
-      db: createDb(createPool(url, { max: 4, applicationName: "recovery" })),
-      pgbackrest,
-      configFile,
-    };
+    const db = createDb(createPool(url, { max: 4, applicationName: "recovery" }));
+    if (options.backup !== false) {
+      const { backup } = await takePhysicalBackup(pgbackrest, "full");
+      // pgBackRest records a backup's end to the second, and no time before that end can be restored
+      // to: a test that notes its target time right away could pick one inside that second.
+      await waitFor(
+        async () => {
+          const { rows } = await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(db);
+          return (rows[0]?.now.getTime() ?? 0) > backup.stoppedAt.getTime() + 1000;
+        },
+        { message: "the server's clock past the backup's recorded end", intervalMs: 100 },
+      );
+    }
+    return { server, url, db, pgbackrest, configFile };
   } catch (error) {
     await server.stop();
     throw error;

@@ -1,23 +1,18 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { applyOperationBatch, createDb, createPool, type Db, newPendingOperation } from "@accounts/db";
 import { databaseUrl, dropDatabase } from "@accounts/devstack";
 import type { OperationRequest } from "@accounts/domain";
-import { useTestDatabase } from "@accounts/tests/harness";
+import { type CtlRun, runCtl, useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The documented commands, run as `npm run ctl` runs them (tsx, a child process), against this file's
+// The documented commands, run as the production image runs them (the built ctl, a child process), against this file's
 // database on the harness server: backup, drop the database, restore, compare every row.
 
 const database = useTestDatabase();
-const root = fileURLToPath(new URL("../../../../", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", "tsx");
-const main = join(root, "apps", "ctl", "src", "main.ts");
 let backupDir: string;
 
 beforeAll(async () => {
@@ -28,24 +23,8 @@ afterAll(() => {
   rmSync(backupDir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ctl(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATABASE_URL: database.url(),
-    BACKUP_DIR: backupDir,
-  };
-  return new Promise((resolve) => {
-    execFile(tsx, [main, ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+function ctl(args: string[]): Promise<CtlRun> {
+  return runCtl(args, { DATABASE_URL: database.url(), BACKUP_DIR: backupDir });
 }
 
 async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
