@@ -38,9 +38,9 @@ const log = createLogger({ service: "api", level: config.LOG_LEVEL });
 const pool = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName: "accounts-api" });
 const db = createDb(pool);
 const redisConfig = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
-const commands = createRedis(redisConfig, "commands");
-const queueConnection = createRedis(redisConfig, "queue");
-const subscriber = createRedis(redisConfig, "worker");
+const commands = createRedis(redisConfig, "commands", log);
+const queueConnection = createRedis(redisConfig, "queue", log);
+const subscriber = createRedis(redisConfig, "subscriber", log);
 const catalog = { namespace: config.QUEUE_NAMESPACE, partitions: config.PARTITIONS };
 const states = {
   redis: commands,

@@ -10,6 +10,8 @@ import { createApp } from "./app.ts";
 import type { ApiEnv } from "./http/context.ts";
 import type { ApiServices } from "./services.ts";
 
+const quietLog = createLogger({ service: "test", level: "silent" });
+
 // An outage of PostgreSQL or Redis under a request is a 503 with Retry-After (the caller retries),
 // never a 500 (which API.md reserves for bugs). Found by the fault suite: polls during a database
 // restart answered 500. The servers here are real; the "down" ones are ports nobody listens on.
@@ -21,10 +23,9 @@ const open: { db?: Db; redis?: RedisClient } = {};
 beforeAll(async () => {
   const nowhere = await freePort();
   closed.db = createDb(createPool(`postgres://postgres@127.0.0.1:${nowhere}/none`, { max: 1 }));
-  closed.redis = createRedis({ url: `redis://127.0.0.1:${nowhere}` }, "commands");
-  closed.redis.on("error", () => {});
+  closed.redis = createRedis({ url: `redis://127.0.0.1:${nowhere}` }, "commands", quietLog);
   open.db = createDb(createPool(database.url(), { max: 2 }));
-  open.redis = createRedis({ url: harnessRedisUrl() }, "commands");
+  open.redis = createRedis({ url: harnessRedisUrl() }, "commands", quietLog);
 });
 afterAll(async () => {
   for (const redis of [closed.redis, open.redis]) redis?.disconnect();

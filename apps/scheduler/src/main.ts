@@ -21,7 +21,11 @@ const pool = createPool(config.DATABASE_URL, {
 });
 const db = createDb(pool);
 // Health pings only: fails fast while Redis is away instead of queueing the ping.
-const redis = createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, "commands");
+const redis = createRedis(
+  { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES },
+  "commands",
+  log,
+);
 const registry = createMetricsRegistry("scheduler");
 observeDatabasePool(registry, pool);
 let ready = false;

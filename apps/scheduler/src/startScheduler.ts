@@ -61,7 +61,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const catalog = { namespace: config.QUEUE_NAMESPACE, partitions: config.PARTITIONS };
   const redis = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
   const metrics = createMaintenanceMetrics(options.registry);
-  const connection = createRedis(redis, "queue");
+  const connection = createRedis(redis, "queue", log);
   const ref = maintenanceQueue(catalog);
   const queue = new Queue<MaintenanceJob>(ref.name, {
     connection,

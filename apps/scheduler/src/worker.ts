@@ -47,7 +47,7 @@ export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
   close(): Promise<void>;
 } {
   const ref = maintenanceQueue(deps.catalog);
-  const connection = createRedis(deps.redis, "worker");
+  const connection = createRedis(deps.redis, "consumer", deps.log);
   const worker = new Worker<MaintenanceJob>(
     ref.name,
     async (job) => {

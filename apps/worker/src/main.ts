@@ -25,7 +25,7 @@ const pool = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicat
 const db = createDb(pool);
 const redisConfig = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
 // Commands of the post-commit steps (clearing records, publishing): fail fast, never queue offline.
-const commands = createRedis(redisConfig, "commands");
+const commands = createRedis(redisConfig, "commands", log);
 const catalog = { namespace: config.QUEUE_NAMESPACE, partitions: config.PARTITIONS };
 const states = {
   redis: commands,
@@ -57,7 +57,7 @@ const probes = await startProbeServer({
   metrics: metricsEndpoint(metrics.registry),
 });
 
-const webhooks = openWebhookQueue(redisConfig, catalog);
+const webhooks = openWebhookQueue(redisConfig, catalog, log);
 const notify = { db, queue: webhooks.queue, log };
 const consumers = await startPartitionConsumers({
   db,

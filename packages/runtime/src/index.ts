@@ -5,3 +5,4 @@ export * from "./metrics.ts";
 export * from "./probeServer.ts";
 export * from "./recentLatency.ts";
 export * from "./shutdown.ts";
+export * from "./throttledLog.ts";

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AcceptDeps, acceptOperations, type SubmitResult } from "./acceptOperations.ts";
 import { Coalescer } from "./coalescer.ts";
 
+const quietLog = createLogger({ service: "test", level: "silent" });
+
 // What an idempotency claim becomes when storing the job fails. Found by tests/cluster: a store that
 // failed after reaching Redis freed the key, and the caller's retry with the same key applied the
 // operation a second time under a new id. Real Redis and PostgreSQL; the store is scripted.
@@ -17,7 +19,7 @@ let redis: RedisClient;
 
 beforeAll(async () => {
   db = createDb(createPool(database.url(), { max: 2 }));
-  redis = createRedis({ url: harnessRedisUrl() }, "commands");
+  redis = createRedis({ url: harnessRedisUrl() }, "commands", quietLog);
   // This connection refuses commands until it is ready (no offline queue).
   await waitFor(() => redis.status === "ready", { message: "Redis connected" });
 });

@@ -1,15 +1,18 @@
 import { createRedis, partitionQueue, type QueuedOperation, type RedisClient } from "@accounts/queue";
+import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, waitFor } from "@accounts/tests/harness";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { QueueSink } from "./queueSink.ts";
+
+const quietLog = createLogger({ service: "test", level: "silent" });
 
 // The sink's backpressure against real Redis: a job for a partition with too many jobs waiting is
 // held until the partition drained, then stored; other partitions are not held meanwhile.
 
 let connection: RedisClient;
 beforeAll(async () => {
-  connection = createRedis({ url: harnessRedisUrl() }, "queue");
+  connection = createRedis({ url: harnessRedisUrl() }, "queue", quietLog);
   await waitFor(() => connection.status === "ready", { message: "Redis connected" });
 });
 afterAll(async () => {

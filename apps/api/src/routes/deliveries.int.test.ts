@@ -18,6 +18,8 @@ import { ApiError, renderProblem } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
 import { deliveriesRoute } from "./deliveries.ts";
 
+const quietLog = createLogger({ service: "test", level: "silent" });
+
 // Real PostgreSQL and Redis. Authentication is stood in for by a header naming the client (the auth
 // middleware has its own tests); the scope check is the real one.
 
@@ -35,7 +37,7 @@ const clients: Record<string, AuthenticatedClient> = {
 
 beforeAll(() => {
   db = createDb(createPool(database.url(), { max: 4 }));
-  redis = createRedis({ url: harnessRedisUrl() }, "commands");
+  redis = createRedis({ url: harnessRedisUrl() }, "commands", quietLog);
   states = { redis, namespace: uniquePrefix("deliveries"), ttlSeconds: 60 };
   app = newRouter();
   app.use("*", async (c, next) => {

@@ -9,6 +9,7 @@ import {
   type RedisConfig,
   webhooksQueue,
 } from "@accounts/queue";
+import type { Logger } from "@accounts/runtime";
 import { DELIVERY_ATTEMPTS, WEBHOOK_BACKOFF_TYPE } from "@accounts/webhooks";
 import { type JobsOptions, Queue } from "bullmq";
 
@@ -67,12 +68,12 @@ export function deliveryJobs(owed: readonly OwedNotification[]) {
  * Redis is away fails at once (the outbox keeps the notification) instead of stalling the caller.
  *
  * @example
- * const webhooks = openWebhookQueue({ url: "redis://127.0.0.1:6379" }, { namespace: "acct", partitions: 16 });
+ * const webhooks = openWebhookQueue({ url: "redis://127.0.0.1:6379" }, { namespace: "acct", partitions: 16 }, log);
  * await webhooks.queue.addBulk(deliveryJobs([{ operationId, clientId, url, acceptedAt }]));
  */
-export function openWebhookQueue(redis: RedisConfig, catalog: Catalog): WebhookQueue {
+export function openWebhookQueue(redis: RedisConfig, catalog: Catalog, log: Logger): WebhookQueue {
   const ref = webhooksQueue(catalog);
-  const connection = createRedis(redis, "queue");
+  const connection = createRedis(redis, "queue", log);
   const queue = new Queue<DeliverJob>(ref.name, {
     connection,
     prefix: ref.prefix,

@@ -110,7 +110,7 @@ beforeAll(async () => {
 
   catalog = { namespace: uniquePrefix("webhooks"), partitions: 1 };
   const redis = { url: harnessRedisUrl() };
-  webhooks = openWebhookQueue(redis, catalog);
+  webhooks = openWebhookQueue(redis, catalog, log);
   notify = { db, queue: webhooks.queue, log };
   delivery = startWebhookDelivery({
     db,
