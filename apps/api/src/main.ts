@@ -71,7 +71,7 @@ const audited = countAuthFailures(audit, metrics.authFailures);
 const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
 const limiter = new ClientRateLimiter();
 const holdWarned = new Map<number, number>();
-const sink = new QueueSink(queueConnection, catalog, {
+const sink = new QueueSink(queueConnection, catalog, states, {
   maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
   maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
   pollMs: 10,

@@ -52,8 +52,12 @@ function taskJobNames(): { [K in MaintenanceTask]: K } {
   };
 }
 
-function ref(catalog: Catalog, name: string): QueueRef {
-  return { name, prefix: `${catalog.namespace}:{${name}}` };
+function ref(namespace: string, name: string): QueueRef {
+  return { name, prefix: `${namespace}:{${name}}` };
+}
+
+function partitionName(partition: number): string {
+  return `ops-${String(partition).padStart(2, "0")}`;
 }
 
 /** Partition queue `p` (`ops-00` ... ): applies the operations routed to partition p, in order. */
@@ -61,7 +65,16 @@ export function partitionQueue(catalog: Catalog, partition: number): QueueRef {
   if (!Number.isInteger(partition) || partition < 0 || partition >= catalog.partitions) {
     throw new RangeError(`partition ${partition} outside 0..${catalog.partitions - 1}`);
   }
-  return ref(catalog, `ops-${String(partition).padStart(2, "0")}`);
+  return ref(catalog.namespace, partitionName(partition));
+}
+
+/**
+ * The key prefix of partition `p`, with its hash tag (`acct:{ops-07}`): the prefix of its queue,
+ * and of every other key that must share the queue's Redis Cluster slot (the operations' accepted
+ * records, written in the same MULTI as their job).
+ */
+export function partitionKeyPrefix(namespace: string, partition: number): string {
+  return ref(namespace, partitionName(partition)).prefix;
 }
 
 export function allPartitionQueues(catalog: Catalog): QueueRef[] {
@@ -69,11 +82,11 @@ export function allPartitionQueues(catalog: Catalog): QueueRef[] {
 }
 
 export function webhooksQueue(catalog: Catalog): QueueRef {
-  return ref(catalog, "webhooks");
+  return ref(catalog.namespace, "webhooks");
 }
 
 export function maintenanceQueue(catalog: Catalog): QueueRef {
-  return ref(catalog, "maintenance");
+  return ref(catalog.namespace, "maintenance");
 }
 
 export function allQueues(catalog: Catalog): QueueRef[] {

@@ -4,3 +4,4 @@ export * from "./connection.ts";
 export * from "./operationState.ts";
 export * from "./payloads.ts";
 export * from "./routing.ts";
+export * from "./storeApplyJob.ts";
