@@ -1,5 +1,6 @@
 import { CurrencyCache, createDb, createPool, ensureBootstrapClient } from "@accounts/db";
-import { createRedis, type MaintenanceJob, type QueuedOperation } from "@accounts/queue";
+import type { QueuedOperation } from "@accounts/domain";
+import { createRedis, type MaintenanceJob } from "@accounts/queue";
 import {
   createLogger,
   createMetricsRegistry,

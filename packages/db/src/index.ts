@@ -21,12 +21,7 @@ export {
   type InvariantReport,
   type InvariantViolation,
 } from "./ledger/checkLedgerInvariants.ts";
-export {
-  type BatchInput,
-  newPendingOperation,
-  type OperationOutcome,
-  type PendingOperation,
-} from "./ledger/types.ts";
+export type { BatchInput, OperationOutcome } from "./ledger/types.ts";
 export {
   claimMaintenanceRun,
   type RunClaim,

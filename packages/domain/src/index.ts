@@ -4,6 +4,7 @@ export * from "./book.ts";
 export * from "./ids.ts";
 export * from "./money.ts";
 export * from "./postings.ts";
+export * from "./queuedOperation.ts";
 export * from "./representation.ts";
 export * from "./schemas.ts";
 export * from "./scopes.ts";

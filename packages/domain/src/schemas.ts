@@ -138,6 +138,19 @@ export type OperationRequest = z.infer<typeof operationRequestSchema>;
 export type OperationType = OperationRequest["type"];
 export const OPERATION_TYPES = ["credit", "debit", "reserve", "release", "transfer"] as const;
 
+/** Every currency a request names, in the order it names them. */
+export function currenciesOf(request: OperationRequest): string[] {
+  return request.type === "transfer" ? request.postings.map((p) => p.currency) : [request.account.currency];
+}
+
+/**
+ * An Idempotency-Key: 1 to 255 visible ASCII characters, scoped to the client that sends it (the
+ * `Idempotency-Key` header of a single submission, `idempotencyKey` of a batch item).
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, "an idempotency key must be 1-255 visible ASCII characters");
+
 export const REJECTION_CODES = [
   "insufficient_funds",
   "unknown_currency",

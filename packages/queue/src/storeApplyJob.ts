@@ -1,4 +1,4 @@
-import { partitionOfOperationId } from "@accounts/domain";
+import { partitionOfOperationId, type QueuedOperation } from "@accounts/domain";
 import { type IRedisTransaction, Job, type Queue } from "bullmq";
 import type { ChainableCommander } from "ioredis";
 import { JOB_NAMES } from "./catalog.ts";
@@ -9,7 +9,7 @@ import {
   type PendingOperationRef,
   pendingRecordWrites,
 } from "./operationState.ts";
-import type { ApplyJob, QueuedOperation } from "./payloads.ts";
+import type { ApplyJob } from "./payloads.ts";
 
 /**
  * BullMQ's transaction type declares only the commands BullMQ itself queues; over ioredis (the only

@@ -11,7 +11,6 @@ import {
   type Db,
   ensureBootstrapClient,
   migrateToLatest,
-  newPendingOperation,
 } from "@accounts/db";
 import {
   createDatabase,
@@ -24,6 +23,7 @@ import {
   startRedis,
 } from "@accounts/devstack";
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation } from "@accounts/domain";
 import type pg from "pg";
 import { BASELINE_SCHEMA } from "../baseline/schema.ts";
 import { ACCOUNTS, FEE_USER, HOT_USER, userName } from "./workloads.ts";
@@ -206,16 +206,16 @@ async function seedSystemUnderTest(db: Db, log: (line: string) => void): Promise
     log(`seeding the system under test: ${start * 2}/${ACCOUNTS * 2} balances`);
     const operations = [];
     for (let k = start; k < start + 1000; k++) {
-      operations.push(newPendingOperation(credit(userName(k), "USDT", "100000000"), "seed"));
-      operations.push(newPendingOperation(credit(userName(k), "BTC", "1000000"), "seed"));
+      operations.push(newQueuedOperation(credit(userName(k), "USDT", "100000000"), "seed"));
+      operations.push(newQueuedOperation(credit(userName(k), "BTC", "1000000"), "seed"));
     }
     await applyOperationBatch(db, { partition: 0, operations, scales, likelyFresh: true });
   }
   await applyOperationBatch(db, {
     partition: 0,
     operations: [
-      newPendingOperation(credit(HOT_USER, "USDT", "100000000000"), "seed"),
-      newPendingOperation(credit(FEE_USER, "USDT", "1"), "seed"),
+      newQueuedOperation(credit(HOT_USER, "USDT", "100000000000"), "seed"),
+      newQueuedOperation(credit(FEE_USER, "USDT", "1"), "seed"),
     ],
     scales,
   });

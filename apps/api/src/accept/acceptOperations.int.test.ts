@@ -1,13 +1,12 @@
 import { once } from "node:events";
 import { createDb, createPool, type Db } from "@accounts/db";
-import { newOperationId, type OperationRequest } from "@accounts/domain";
+import { newOperationId, type OperationRequest, type QueuedOperation } from "@accounts/domain";
 import {
   type ApplyJob,
   createRedis,
   JOB_NAMES,
   markAccepted,
   partitionQueue,
-  type QueuedOperation,
   type RedisClient,
 } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";

@@ -1,11 +1,16 @@
 import type { Db } from "@accounts/db";
-import { newOperationId, type OperationRequest, type OperationView, operationIdTime } from "@accounts/domain";
+import {
+  newOperationId,
+  type OperationRequest,
+  type OperationView,
+  operationIdTime,
+  type QueuedOperation,
+} from "@accounts/domain";
 import {
   claimIdempotencyKey,
   isRedisCommandUnsent,
   type OperationStateStore,
   partitionOf,
-  type QueuedOperation,
   releaseIdempotencyKey,
 } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";

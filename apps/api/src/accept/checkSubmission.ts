@@ -1,7 +1,7 @@
-import type { OperationRequest } from "@accounts/domain";
+import { currenciesOf, type OperationRequest } from "@accounts/domain";
 import { ApiError, type FieldError } from "../http/errors.ts";
 import type { ApiServices } from "../services.ts";
-import { currenciesOf, validateAmounts } from "./validateAmounts.ts";
+import { validateAmounts } from "./validateAmounts.ts";
 
 /**
  * What is checked after the schema and before anything is stored: Redis has room, every currency

@@ -1,5 +1,10 @@
-import { newOperationId, type OperationRequest, operationIdTime } from "@accounts/domain";
-import { createRedis, partitionQueue, type QueuedOperation, type RedisClient } from "@accounts/queue";
+import {
+  newOperationId,
+  type OperationRequest,
+  operationIdTime,
+  type QueuedOperation,
+} from "@accounts/domain";
+import { createRedis, partitionQueue, type RedisClient } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, waitFor } from "@accounts/tests/harness";
 import { Queue } from "bullmq";

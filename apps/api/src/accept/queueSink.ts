@@ -1,10 +1,10 @@
+import type { QueuedOperation } from "@accounts/domain";
 import {
   type Catalog,
   closeSettled,
   JOB_OPTIONS,
   type OperationStateStore,
   partitionQueue,
-  type QueuedOperation,
   type RedisClient,
   storeApplyJob,
 } from "@accounts/queue";

@@ -1,12 +1,5 @@
-import {
-  applyOperationBatch,
-  createDb,
-  createPool,
-  type Db,
-  insertDeliveryAttempt,
-  type PendingOperation,
-} from "@accounts/db";
-import { acceptedAtOf, newOperationId, type Scope } from "@accounts/domain";
+import { applyOperationBatch, createDb, createPool, type Db, insertDeliveryAttempt } from "@accounts/db";
+import { newOperationId, newQueuedOperation, type Scope } from "@accounts/domain";
 import { createRedis, markAccepted, type OperationStateStore, type RedisClient } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, useTestDatabase } from "@accounts/tests/harness";
@@ -60,21 +53,16 @@ afterAll(async () => {
 });
 
 async function applied(clientId: string): Promise<string> {
-  const id = newOperationId();
-  const acceptedAt = acceptedAtOf(id);
-  const op: PendingOperation = {
-    id,
-    clientId,
-    idempotencyKey: null,
-    request: {
+  const op = newQueuedOperation(
+    {
       type: "credit",
-      account: { userId: `dl-${acceptedAt.getTime()}`, currency: "BTC" },
+      account: { userId: `dl-${Date.now()}-${Math.random()}`, currency: "BTC" },
       amount: "1",
       callbackUrl: "https://hooks.example.com/x",
     },
-    requestHash: "test",
-    acceptedAt,
-  };
+    clientId,
+    "test",
+  );
   await applyOperationBatch(db, { partition: 0, operations: [op], scales: new Map([["BTC", 8]]) });
   return op.id;
 }

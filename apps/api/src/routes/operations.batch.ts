@@ -1,4 +1,11 @@
-import { creditSchema, debitSchema, releaseSchema, reserveSchema, transferSchema } from "@accounts/domain";
+import {
+  creditSchema,
+  debitSchema,
+  idempotencyKeySchema,
+  releaseSchema,
+  reserveSchema,
+  transferSchema,
+} from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { acceptOperations, type SubmitItem } from "../accept/acceptOperations.ts";
 import { checkSubmission } from "../accept/checkSubmission.ts";
@@ -10,10 +17,7 @@ import { answerOf } from "./operations.submit.ts";
 
 export const MAX_BATCH = 1000;
 
-const idempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, "idempotencyKey must be 1-255 visible ASCII characters")
-  .optional();
+const idempotencyKey = idempotencyKeySchema.optional();
 
 /** A batch item: any operation, plus its own optional idempotency key. */
 const batchItemSchema = z.discriminatedUnion("type", [

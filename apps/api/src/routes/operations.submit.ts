@@ -1,4 +1,4 @@
-import { type OperationView, operationRequestSchema } from "@accounts/domain";
+import { idempotencyKeySchema, type OperationView, operationRequestSchema } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { acceptOperations, type SubmitResult } from "../accept/acceptOperations.ts";
 import { checkSubmission } from "../accept/checkSubmission.ts";
@@ -7,9 +7,7 @@ import { newRouter } from "../http/router.ts";
 import { acceptedSchema, commonErrors, operationViewSchema, problemResponse } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
-export const idempotencyKeyHeader = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, "Idempotency-Key must be 1-255 visible ASCII characters")
+const idempotencyKeyHeader = idempotencyKeySchema
   .optional()
   .openapi({ param: { name: "idempotency-key", in: "header" }, example: "settle-8812-1" });
 

@@ -1,5 +1,5 @@
-import { newOperationId } from "@accounts/domain";
-import { createRedis, type QueuedOperation, type RedisClient } from "@accounts/queue";
+import { newOperationId, type QueuedOperation } from "@accounts/domain";
+import { createRedis, type RedisClient } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix } from "@accounts/tests/harness";
 import { Queue } from "bullmq";

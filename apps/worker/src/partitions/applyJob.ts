@@ -1,5 +1,6 @@
-import type { CurrencyCache, Db, OperationOutcome, PendingOperation } from "@accounts/db";
-import { applyJobSchema, markFailed, type OperationStateStore, type QueuedOperation } from "@accounts/queue";
+import type { CurrencyCache, Db, OperationOutcome } from "@accounts/db";
+import { currenciesOf, type QueuedOperation } from "@accounts/domain";
+import { applyJobSchema, markFailed, type OperationStateStore } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { type Absorbed, NOTHING_ABSORBED, removeAbsorbed } from "./absorbWaiting.ts";
@@ -21,7 +22,7 @@ export interface ApplyJobDeps {
   /** Takes the jobs waiting behind the active one, to apply with it (see absorbWaiting.ts). */
   absorb?: (alreadyTaken: number) => Promise<Absorbed>;
   /** Called with the operations marked `failed` (poison), e.g. to count them. */
-  onOperationsFailed?: (operations: readonly PendingOperation[]) => void;
+  onOperationsFailed?: (operations: readonly QueuedOperation[]) => void;
 }
 
 export interface ApplySummary {
@@ -30,26 +31,6 @@ export interface ApplySummary {
   rejected: number;
   replayed: number;
   failed: number;
-}
-
-function toPending(op: QueuedOperation): PendingOperation {
-  return {
-    id: op.id,
-    clientId: op.clientId,
-    idempotencyKey: op.idempotencyKey,
-    request: op.request,
-    requestHash: op.requestHash,
-    acceptedAt: new Date(op.acceptedAt),
-  };
-}
-
-function currenciesOf(operations: readonly PendingOperation[]): Set<string> {
-  const codes = new Set<string>();
-  for (const { request } of operations) {
-    if (request.type === "transfer") for (const posting of request.postings) codes.add(posting.currency);
-    else codes.add(request.account.currency);
-  }
-  return codes;
 }
 
 function summarize(outcomes: readonly OperationOutcome[], failed: number): ApplySummary {
@@ -81,9 +62,11 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
       throw new UnrecoverableError(`malformed apply job: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     }
     const absorbed = deps.absorb ? await deps.absorb(parsed.data.operations.length) : NOTHING_ABSORBED;
-    const own = parsed.data.operations.map(toPending);
-    const operations = absorbed.jobs.length > 0 ? [...own, ...absorbed.operations.map(toPending)] : own;
-    const scales = await deps.currencies.scalesFor(currenciesOf(operations));
+    const own = parsed.data.operations;
+    const operations = absorbed.jobs.length > 0 ? [...own, ...absorbed.operations] : own;
+    const scales = await deps.currencies.scalesFor(
+      new Set(operations.flatMap((op) => currenciesOf(op.request))),
+    );
     const retry = {
       log: deps.log,
       stopping: deps.stopping,
@@ -113,7 +96,7 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
 
 async function isolatePoison(
   job: Job,
-  operations: PendingOperation[],
+  operations: QueuedOperation[],
   scales: ReadonlyMap<string, number>,
   partition: number,
   batchError: PoisonBatchError,
@@ -121,7 +104,7 @@ async function isolatePoison(
   retry: Parameters<typeof applyWithRetry>[2],
 ): Promise<ApplySummary> {
   const applied: OperationOutcome[] = [];
-  const failed: PendingOperation[] = [];
+  const failed: QueuedOperation[] = [];
   let firstProblem = batchError.message;
   for (const op of operations) {
     try {
