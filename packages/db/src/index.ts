@@ -53,6 +53,7 @@ export {
   type MaintenanceRunStatus,
   type MaintenanceTrigger,
 } from "./maintenance/maintenanceRun.ts";
+export { partitionsAheadEnv } from "./maintenance/partitionsAheadEnv.ts";
 export { VACUUM_TABLES, type VacuumTable, vacuumAnalyze } from "./maintenance/vacuumAnalyze.ts";
 export { migrateToLatest } from "./migrator.ts";
 export { finalOperationOf, findOperation } from "./operations/findOperation.ts";

@@ -1,4 +1,5 @@
 export * from "./config.ts";
+export * from "./dependencyHealth.ts";
 export * from "./health.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";

@@ -54,8 +54,7 @@ const route = createRoute({
 /** `GET /v1/accounts/{userId}/entries` (scope accounts:read), cursor-paginated. */
 export function accountEntriesRoute(services: ApiServices) {
   const app = newRouter();
-  app.use("/v1/accounts/*", services.requireScope("accounts:read"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("accounts:read")] }, async (c) => {
     const { userId } = c.req.valid("param");
     const { currency, limit, cursor } = c.req.valid("query");
     const scales = await services.currencies.scalesFor(currency ? [currency] : []);

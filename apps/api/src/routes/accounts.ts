@@ -65,9 +65,8 @@ const oneRoute = createRoute({
 /** `GET /v1/accounts/{userId}/balances[/{currency}]` (scope accounts:read). */
 export function accountBalanceRoutes(services: ApiServices) {
   const app = newRouter();
-  app.use("/v1/accounts/*", services.requireScope("accounts:read"));
-
-  app.openapi(listRoute, async (c) => {
+  const scope = services.requireScope("accounts:read");
+  app.openapi({ ...listRoute, middleware: [scope] }, async (c) => {
     const { userId } = c.req.valid("param");
     const scales = await services.currencies.all();
     const rows = await getBalances(services.db, userId);
@@ -83,7 +82,7 @@ export function accountBalanceRoutes(services: ApiServices) {
     return c.json({ userId, balances }, 200);
   });
 
-  app.openapi(oneRoute, async (c) => {
+  app.openapi({ ...oneRoute, middleware: [scope] }, async (c) => {
     const { userId, currency } = c.req.valid("param");
     const { at } = c.req.valid("query");
     const scale = (await services.currencies.scalesFor([currency])).get(currency);

@@ -104,9 +104,8 @@ const listRunsRoute = createRoute({
  */
 export function adminMaintenanceRoutes(deps: AdminMaintenanceDeps): OpenAPIHono<ApiEnv> {
   const app = newRouter();
-  // Hono path syntax here (`:task`): `{task}` is OpenAPI's and would match nothing.
-  app.use("/v1/admin/maintenance/:task", deps.requireScope("admin"));
-  app.openapi(listRunsRoute, async (c) => {
+  const admin = deps.requireScope("admin");
+  app.openapi({ ...listRunsRoute, middleware: [admin] }, async (c) => {
     const { limit, task } = c.req.valid("query");
     const rows = await listMaintenanceRuns(deps.db, { limit, ...(task ? { task } : {}) });
     const runs = rows.map((row) => ({
@@ -120,7 +119,7 @@ export function adminMaintenanceRoutes(deps: AdminMaintenanceDeps): OpenAPIHono<
     }));
     return c.json({ runs }, 200);
   });
-  app.openapi(runNowRoute, async (c) => {
+  app.openapi({ ...runNowRoute, middleware: [admin] }, async (c) => {
     const { task } = c.req.valid("param");
     const client = c.get("client");
     const runId = await insertMaintenanceRun(deps.db, {

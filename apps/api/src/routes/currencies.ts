@@ -50,8 +50,7 @@ const createCurrencyRoute = createRoute({
 export function currencyRoutes(services: ApiServices) {
   const app = newRouter();
   app.openapi(listRoute, async (c) => c.json({ currencies: await listCurrencies(services.db) }, 200));
-  app.post("/v1/currencies", services.requireScope("admin"));
-  app.openapi(createCurrencyRoute, async (c) => {
+  app.openapi({ ...createCurrencyRoute, middleware: [services.requireScope("admin")] }, async (c) => {
     const currency = c.req.valid("json");
     const result = await insertCurrency(services.db, currency);
     if (result.outcome === "conflict") {

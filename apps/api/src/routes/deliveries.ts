@@ -62,9 +62,7 @@ export function deliveriesRoute(
   services: Pick<ApiServices, "db" | "states" | "requireScope">,
 ): OpenAPIHono<ApiEnv> {
   const app = newRouter();
-  // Hono path syntax here (`:id`): `{id}` is OpenAPI's and would match nothing.
-  app.use("/v1/operations/:id/deliveries", services.requireScope("operations:read"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:read")] }, async (c) => {
     const { id } = c.req.valid("param");
     // Ownership first (pending or final): nothing about another client's operation leaks.
     const owned = await readOperation(services, id, c.get("client").id);

@@ -12,8 +12,8 @@ import { checkSubmission } from "../accept/checkSubmission.ts";
 import { ApiError, problemOf } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
 import { commonErrors, operationViewSchema, problemResponse, problemSchema } from "../http/schemas.ts";
+import { refusalError, submissionAnswer } from "../http/submissionAnswers.ts";
 import type { ApiServices } from "../services.ts";
-import { answerOf } from "./operations.submit.ts";
 
 export const MAX_BATCH = 1000;
 
@@ -61,17 +61,17 @@ const route = createRoute({
 /** `POST /v1/operations/batch` (scope operations:write), through the same path as single submissions. */
 export function batchRoute(services: ApiServices) {
   const app = newRouter();
-  app.post(route.path, services.requireScope("operations:write"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:write")] }, async (c) => {
     const { operations } = c.req.valid("json");
     const items: SubmitItem[] = operations.map(({ idempotencyKey: key, ...request }) => ({
       request,
       idempotencyKey: key ?? null,
     }));
-    await checkSubmission(
+    const refusal = await checkSubmission(
       services,
       items.map((item, i) => ({ request: item.request, path: `operations.${i}.` })),
     );
+    if (refusal) throw refusalError(refusal);
     const results = await acceptOperations(services.accept, c.get("client").id, items);
     if (results.every((r) => r.kind === "unavailable")) {
       throw new ApiError("unavailable", "the operations could not be stored durably; nothing was accepted", {
@@ -82,13 +82,9 @@ export function batchRoute(services: ApiServices) {
     return c.json(
       {
         results: results.map((result) => {
-          try {
-            const { body, replayed } = answerOf(result);
-            return { id: body.id, status: body.status, replayed };
-          } catch (error) {
-            if (!(error instanceof ApiError)) throw error;
-            return { error: problemOf(error.code, error.message, requestId) };
-          }
+          const answer = submissionAnswer(result);
+          if (!answer.ok) return { error: problemOf(answer.error.code, answer.error.message, requestId) };
+          return { id: answer.body.id, status: answer.body.status, replayed: answer.replayed };
         }),
       },
       202,

@@ -39,9 +39,7 @@ const route = createRoute({
 /** `GET /v1/operations/{id}` (scope operations:read), with long poll. */
 export function getOperationRoute(services: ApiServices) {
   const app = newRouter();
-  // Hono paths use `:id`; the OpenAPI route's `{id}` form would never match here.
-  app.get("/v1/operations/:id", services.requireScope("operations:read"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:read")] }, async (c) => {
     const { id } = c.req.valid("param");
     const clientId = c.get("client").id;
     const deadline = Date.now() + (c.req.valid("query").wait ?? 0) * 1000;

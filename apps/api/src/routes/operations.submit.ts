@@ -1,10 +1,10 @@
-import { idempotencyKeySchema, type OperationView, operationRequestSchema } from "@accounts/domain";
+import { idempotencyKeySchema, operationRequestSchema } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { acceptOperations, type SubmitResult } from "../accept/acceptOperations.ts";
 import { checkSubmission } from "../accept/checkSubmission.ts";
-import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
 import { acceptedSchema, commonErrors, operationViewSchema, problemResponse } from "../http/schemas.ts";
+import { refusalError, submissionAnswer } from "../http/submissionAnswers.ts";
 import type { ApiServices } from "../services.ts";
 
 const idempotencyKeyHeader = idempotencyKeySchema
@@ -43,52 +43,20 @@ const route = createRoute({
 /** `POST /v1/operations` (scope operations:write). */
 export function submitOperationRoute(services: ApiServices) {
   const app = newRouter();
-  app.post(route.path, services.requireScope("operations:write"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:write")] }, async (c) => {
     const request = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"] ?? null;
-    await checkSubmission(services, [{ request, path: "" }]);
+    const refusal = await checkSubmission(services, [{ request, path: "" }]);
+    if (refusal) throw refusalError(refusal);
     const [result] = await acceptOperations(services.accept, c.get("client").id, [
       { request, idempotencyKey },
     ]);
-    const outcome = answerOf(result as SubmitResult);
-    c.header("Location", `/v1/operations/${outcome.body.id}`);
-    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-    if (outcome.status === 200 && "type" in outcome.body) return c.json(outcome.body, 200);
-    return c.json(outcome.body, 202);
+    const answer = submissionAnswer(result as SubmitResult);
+    if (!answer.ok) throw answer.error;
+    c.header("Location", `/v1/operations/${answer.body.id}`);
+    if (answer.replayed) c.header("Idempotent-Replayed", "true");
+    if (answer.status === 200 && "type" in answer.body) return c.json(answer.body, 200);
+    return c.json(answer.body, 202);
   });
   return app;
-}
-
-/** The answer to one submission: 202 (accepted, or a replay not final yet), 200 (a final replay). */
-export function answerOf(result: SubmitResult): {
-  status: 200 | 202;
-  body: OperationView | { id: string; status: "accepted"; acceptedAt: string };
-  replayed: boolean;
-} {
-  switch (result.kind) {
-    case "accepted": {
-      const body = {
-        id: result.id,
-        status: "accepted" as const,
-        acceptedAt: new Date(result.acceptedAt).toISOString(),
-      };
-      return { status: 202, body, replayed: result.replayed };
-    }
-    case "replay":
-      return { status: result.final ? 200 : 202, body: result.view, replayed: true };
-    case "conflict":
-      throw new ApiError(
-        "idempotency_key_reused",
-        `this Idempotency-Key was used for operation ${result.id} with a different body`,
-      );
-    case "unavailable":
-      throw new ApiError(
-        "unavailable",
-        "the operation could not be stored durably; nothing was accepted, retry later",
-        {
-          retryAfterSeconds: 1,
-        },
-      );
-  }
 }

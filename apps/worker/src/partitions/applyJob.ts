@@ -1,24 +1,19 @@
 import type { CurrencyCache, Db, OperationOutcome } from "@accounts/db";
 import { currenciesOf, type QueuedOperation } from "@accounts/domain";
 import { applyJobSchema, markFailed, type OperationStateStore } from "@accounts/queue";
-import type { Logger } from "@accounts/runtime";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { type Absorbed, NOTHING_ABSORBED, removeAbsorbed } from "./absorbWaiting.ts";
 import { afterCommit, type CommitHook } from "./afterCommit.ts";
-import { applyWithRetry, PoisonBatchError, StoppingError } from "./applyWithRetry.ts";
+import { applyWithRetry, PoisonBatchError, type RetryOptions, StoppingError } from "./applyWithRetry.ts";
 
-export interface ApplyJobDeps {
+/** What a partition processor needs: the retry rules (see applyWithRetry.ts) and these. */
+export interface ApplyJobDeps extends RetryOptions {
   db: Db;
   currencies: CurrencyCache;
   states: OperationStateStore;
-  log: Logger;
-  /** Aborted when the worker stops. */
-  stopping: AbortSignal;
   hooks: readonly CommitHook[];
   /** How long a failed operation's state stays readable (seconds). */
   failedTtlSeconds: number;
-  nonTransientRetries: number;
-  onTransientFailure?: (error: unknown) => void;
   /** Takes the jobs waiting behind the active one, to apply with it (see absorbWaiting.ts). */
   absorb?: (alreadyTaken: number) => Promise<Absorbed>;
   /** Called with the operations marked `failed` (poison), e.g. to count them. */
@@ -67,16 +62,10 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
     const scales = await deps.currencies.scalesFor(
       new Set(operations.flatMap((op) => currenciesOf(op.request))),
     );
-    const retry = {
-      log: deps.log,
-      stopping: deps.stopping,
-      nonTransientRetries: deps.nonTransientRetries,
-      ...(deps.onTransientFailure ? { onTransientFailure: deps.onTransientFailure } : {}),
-    };
     try {
       // A job's first run rarely holds stored ids: skip the lookup (the primary key still guards).
       const likelyFresh = job.attemptsStarted <= 1;
-      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales, likelyFresh }, retry);
+      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales, likelyFresh }, deps);
       await removeAbsorbed(absorbed);
       await afterCommit(outcomes, partition, deps);
       return summarize(outcomes, 0);
@@ -89,7 +78,7 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
       // The poison may sit in an absorbed job: apply this job alone; the others fail on their own turn.
       if (absorbed.jobs.length > 0)
         return createApplyProcessor({ ...deps, absorb: undefined }, partition)(job, token);
-      return isolatePoison(job, operations, scales, partition, error, deps, retry);
+      return isolatePoison(job, operations, scales, partition, error, deps);
     }
   };
 }
@@ -101,7 +90,6 @@ async function isolatePoison(
   partition: number,
   batchError: PoisonBatchError,
   deps: ApplyJobDeps,
-  retry: Parameters<typeof applyWithRetry>[2],
 ): Promise<ApplySummary> {
   const applied: OperationOutcome[] = [];
   const failed: QueuedOperation[] = [];
@@ -112,7 +100,7 @@ async function isolatePoison(
         ...(await applyWithRetry(
           deps.db,
           { partition, operations: [op], scales },
-          { ...retry, nonTransientRetries: 0 },
+          { ...deps, nonTransientRetries: 0 },
         )),
       );
     } catch (error) {

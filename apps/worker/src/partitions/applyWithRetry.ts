@@ -2,12 +2,12 @@ import {
   applyOperationBatch,
   type BatchInput,
   type Db,
+  ensureTimePartitions,
   isMissingPartitionError,
   isRetryableDatabaseError,
   type OperationOutcome,
 } from "@accounts/db";
 import type { Logger } from "@accounts/runtime";
-import { sql } from "kysely";
 import { pause, retryDelayMs } from "./backoff.ts";
 
 /** Thrown when the worker is stopping while a batch waits for the database to come back. */
@@ -28,6 +28,8 @@ export interface RetryOptions {
   nonTransientRetries: number;
   /** Called on each transient failure (for metrics). */
   onTransientFailure?: (error: unknown) => void;
+  /** How far ahead to create time partitions when a write finds its own missing (the configured horizon). */
+  partitionsAhead: { daysAhead: number; monthsAhead: number };
 }
 
 /**
@@ -51,7 +53,7 @@ export async function applyWithRetry(
     } catch (error) {
       if (isMissingPartitionError(error)) {
         options.log.warn({ err: error }, "time partition missing: creating the coming partitions now");
-        await sql`SELECT ensure_time_partitions(7, 2)`.execute(db).catch(() => {});
+        await ensureTimePartitions(db, { ...options.partitionsAhead, from: new Date() }).catch(() => {});
         continue;
       }
       if (isRetryableDatabaseError(error)) {

@@ -1,14 +1,14 @@
 import type { Db } from "@accounts/db";
 import type { PgTools } from "@accounts/maintenance";
 import type { Catalog, MaintenanceTask, RedisClient } from "@accounts/queue";
-import type { SchedulerConfig } from "./config.ts";
-import type { MaintenanceMetrics } from "./metrics.ts";
-import { backupTask } from "./tasks/backup.ts";
-import { partitionsTask } from "./tasks/partitions.ts";
-import { pruneLogsTask } from "./tasks/pruneLogs.ts";
-import { reconcileTask } from "./tasks/reconcile.ts";
-import type { TaskRunner } from "./tasks/task.ts";
-import { vacuumTask } from "./tasks/vacuum.ts";
+import type { SchedulerConfig } from "../config.ts";
+import type { MaintenanceMetrics } from "../metrics.ts";
+import { backupTask } from "./backup.ts";
+import { partitionsTask } from "./partitions.ts";
+import { pruneLogsTask } from "./pruneLogs.ts";
+import { reconcileTask } from "./reconcile.ts";
+import type { TaskRunner } from "./task.ts";
+import { vacuumTask } from "./vacuum.ts";
 
 export interface TaskDeps {
   config: SchedulerConfig;

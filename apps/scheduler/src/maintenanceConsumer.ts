@@ -16,7 +16,7 @@ export class MaintenanceRunFailedError extends Error {
   override readonly name = "MaintenanceRunFailedError";
 }
 
-export interface MaintenanceWorkerDeps {
+export interface MaintenanceConsumerDeps {
   redis: RedisConfig;
   catalog: Catalog;
   runner: MaintenanceRunner;
@@ -39,10 +39,10 @@ export function scheduledTickOf(job: Pick<Job, "id" | "opts">): Date | null {
  * retry), but a job whose process died is picked up again once (stalled) and resumes its run row.
  *
  * @example
- * const consumer = startMaintenanceWorker({ redis, catalog, runner, log, lockDurationMs: 60_000 });
+ * const consumer = startMaintenanceConsumer({ redis, catalog, runner, log, lockDurationMs: 60_000 });
  * await consumer.close(); // waits for the task in progress
  */
-export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
+export function startMaintenanceConsumer(deps: MaintenanceConsumerDeps): {
   worker: Worker;
   close(): Promise<void>;
 } {
@@ -75,7 +75,7 @@ export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
       maxStalledCount: 1,
     },
   );
-  worker.on("error", (error) => deps.log.warn({ err: error }, "maintenance worker error"));
+  worker.on("error", (error) => deps.log.warn({ err: error }, "maintenance consumer error"));
   return {
     worker,
     async close() {
