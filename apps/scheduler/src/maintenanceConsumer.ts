@@ -12,7 +12,7 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { MaintenanceRunner } from "./runner.ts";
 
 /** A run that ended `failed`: thrown so that the job shows as failed on the dashboard too. */
-export class MaintenanceRunFailedError extends Error {
+class MaintenanceRunFailedError extends Error {
   override readonly name = "MaintenanceRunFailedError";
 }
 
@@ -26,7 +26,7 @@ export interface MaintenanceConsumerDeps {
 }
 
 /** The tick a job scheduler's job is for: `opts.prevMillis`, else the end of its id `repeat:<task>:<ms>`. */
-export function scheduledTickOf(job: Pick<Job, "id" | "opts">): Date | null {
+function scheduledTickOf(job: Pick<Job, "id" | "opts">): Date | null {
   const fromOpts = job.opts.prevMillis;
   if (typeof fromOpts === "number" && fromOpts > 0) return new Date(fromOpts);
   const millis = /^repeat:.+:(\d+)$/.exec(job.id ?? "")?.[1];

@@ -14,10 +14,9 @@ import type { ApplySummary } from "./partitions/applyJob.ts";
 import type { JobObserver } from "./partitions/observeJob.ts";
 
 /** Kinds of infrastructure error counted in `accounts_operation_errors_total{kind}` by the worker. */
-export const WORKER_ERROR_KINDS = ["transient", "failed_operation", "failed_job"] as const;
-export type WorkerErrorKind = (typeof WORKER_ERROR_KINDS)[number];
+const WORKER_ERROR_KINDS = ["transient", "failed_operation", "failed_job"] as const;
 
-export const WEBHOOK_OUTCOMES = ["delivered", "failed", "refused"] as const;
+const WEBHOOK_OUTCOMES = ["delivered", "failed", "refused"] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 const FINAL_STATUSES = ["applied", "rejected", "failed"] as const;

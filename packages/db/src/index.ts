@@ -64,4 +64,4 @@ export { findStaleOutbox } from "./webhooks/findStaleOutbox.ts";
 export { insertDeliveryAttempt, type NewDeliveryAttempt } from "./webhooks/insertDeliveryAttempt.ts";
 export { type DeliveryAttemptRow, listDeliveries } from "./webhooks/listDeliveries.ts";
 export { OUTBOX_COLUMNS, type OutboxRow } from "./webhooks/outboxRow.ts";
-export { OUTBOX_SWEEP_LOCK_KEY, tryLockOutboxSweep } from "./webhooks/tryLockOutboxSweep.ts";
+export { tryLockOutboxSweep } from "./webhooks/tryLockOutboxSweep.ts";

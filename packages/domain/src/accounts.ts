@@ -4,7 +4,7 @@
  * partitions and becomes the hottest row in the database (DESIGN.md, guarantee 5).
  */
 
-export const SYSTEM_PREFIX = "@";
+const SYSTEM_PREFIX = "@";
 
 /** The `@external` account of one partition: the counterparty of every deposit and withdrawal. */
 export function externalAccountId(partition: number): string {

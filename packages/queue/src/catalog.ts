@@ -28,19 +28,7 @@ export const MAINTENANCE_TASKS = ["backup", "vacuum", "partitions", "prune-logs"
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export const JOB_NAMES = { apply: "apply", deliver: "deliver", ...taskJobNames() } as const;
-export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 export type QueueKind = "partition" | "webhooks" | "maintenance";
-
-/** Which kind of queue carries each job (exhaustive: a new job name fails to compile until placed). */
-export const QUEUE_OF_JOB: Record<JobName, QueueKind> = {
-  apply: "partition",
-  deliver: "webhooks",
-  backup: "maintenance",
-  vacuum: "maintenance",
-  partitions: "maintenance",
-  "prune-logs": "maintenance",
-  reconcile: "maintenance",
-};
 
 function taskJobNames(): { [K in MaintenanceTask]: K } {
   return {

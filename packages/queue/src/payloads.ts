@@ -8,7 +8,7 @@ import { MAINTENANCE_TASKS } from "./catalog.ts";
  */
 
 /** A {@link QueuedOperation} as a job carries it. */
-export const queuedOperationSchema = z.object({
+const queuedOperationSchema = z.object({
   id: z.string().regex(OPERATION_ID_PATTERN),
   clientId: z.string().min(1),
   idempotencyKey: z.string().nullable(),

@@ -26,7 +26,7 @@ export function partitionOfUser(userId: string, partitions: number): number {
 }
 
 /** The user an operation is ordered by: its account, or the sender of a transfer's first posting. */
-export function routingUser(request: OperationRequest): string {
+function routingUser(request: OperationRequest): string {
   return request.type === "transfer"
     ? (request.postings[0] as { from: { userId: string } }).from.userId
     : request.account.userId;

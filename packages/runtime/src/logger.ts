@@ -4,7 +4,7 @@ import { type Logger, pino } from "pino";
  * Paths never written to logs. Keys and secrets are also never passed to a logger on purpose; this
  * list is the safety net for an object logged whole by mistake.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   "authorization",
   "*.authorization",
   "headers.authorization",

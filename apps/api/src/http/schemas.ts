@@ -27,7 +27,7 @@ export const commonErrors = {
   503: problemResponse("A dependency is unavailable (code unavailable, with Retry-After)"),
 } as const;
 
-export const balanceSchema = z
+const balanceSchema = z
   .object({
     userId: z.string(),
     currency: z.string(),

@@ -24,9 +24,6 @@ export interface ApiMetricSources {
   longPolls?: () => number;
 }
 
-/** Kinds of infrastructure error the API counts in `accounts_operation_errors_total`. */
-export type ApiErrorKind = "accept_unavailable";
-
 export interface ApiMetrics {
   readonly registry: Registry;
   readonly http: HttpMetrics;

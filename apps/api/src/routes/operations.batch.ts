@@ -15,7 +15,7 @@ import { commonErrors, operationViewSchema, problemResponse, problemSchema } fro
 import { refusalError, submissionAnswer } from "../http/submissionAnswers.ts";
 import type { ApiServices } from "../services.ts";
 
-export const MAX_BATCH = 1000;
+const MAX_BATCH = 1000;
 
 const idempotencyKey = idempotencyKeySchema.optional();
 

@@ -5,7 +5,7 @@ import { commonErrors, operationViewSchema, problemResponse } from "../http/sche
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
-export const MAX_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 30;
 /** Re-check interval of a long poll, in case a notification was missed. */
 const RECHECK_MS = 1000;
 

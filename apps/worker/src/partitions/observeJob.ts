@@ -18,7 +18,7 @@ function handsBack(error: unknown): boolean {
 }
 
 /** How often the info line totalling the applied jobs is written (when any were applied). */
-export const APPLIED_SUMMARY_INTERVAL_MS = 60_000;
+const APPLIED_SUMMARY_INTERVAL_MS = 60_000;
 
 /**
  * The log of applied partition jobs: one `debug` line per job (partition, job id, counts, duration,

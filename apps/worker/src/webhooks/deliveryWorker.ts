@@ -54,7 +54,7 @@ export interface WebhookDelivery {
 }
 
 /** A failed attempt: BullMQ retries it on the schedule. */
-export class WebhookAttemptError extends Error {
+class WebhookAttemptError extends Error {
   override readonly name = "WebhookAttemptError";
 }
 

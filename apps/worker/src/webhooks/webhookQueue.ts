@@ -32,7 +32,7 @@ export interface WebhookQueue {
  * backoff computed by the delivery worker's `backoffStrategy`), the catalog's retention, and few
  * stack traces (a job may fail 43 times; each trace would stay in Redis for the job's lifetime).
  */
-export const DELIVERY_JOB_OPTIONS: JobsOptions = {
+const DELIVERY_JOB_OPTIONS: JobsOptions = {
   ...JOB_OPTIONS.webhooks,
   attempts: DELIVERY_ATTEMPTS,
   backoff: { type: WEBHOOK_BACKOFF_TYPE },
@@ -44,7 +44,7 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
  * twice (dispatcher and sweeper, or two sweeps) adds one job while it is kept. Operation ids never
  * contain ':' (BullMQ refuses those in custom ids).
  */
-export function deliveryJobId(operationId: string): string {
+function deliveryJobId(operationId: string): string {
   return operationId;
 }
 
