@@ -1,4 +1,4 @@
-import { table } from "../load/textTable.ts";
+import { table } from "../loadKit/textTable.ts";
 import type { RunCheck } from "./checkRun.ts";
 import { FAULT_KINDS, type InjectedFault } from "./faultInjector.ts";
 import type { OperationRecord } from "./faultLoad.ts";

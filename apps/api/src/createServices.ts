@@ -36,7 +36,7 @@ import { countAuthFailures } from "./metrics/countAuthFailures.ts";
 import { observeRequests } from "./metrics/observeRequests.ts";
 import { QueueDepthSampler } from "./metrics/queueDepth.ts";
 import { FinishedNotifier } from "./read/finishedNotifier.ts";
-import { adminMaintenanceRoutes, enqueueOnQueue } from "./routes/admin.ts";
+import { adminMaintenanceRoutes, enqueueOnQueue } from "./routes/adminMaintenance.ts";
 import { deliveriesRoute } from "./routes/deliveries.ts";
 import type { ApiServices } from "./services.ts";
 

@@ -10,7 +10,7 @@ import { requireScope } from "../auth/requireScope.ts";
 import type { ApiEnv, AuthenticatedClient } from "../http/context.ts";
 import { ApiError, renderProblem } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { adminMaintenanceRoutes, enqueueOnQueue } from "./admin.ts";
+import { adminMaintenanceRoutes, enqueueOnQueue } from "./adminMaintenance.ts";
 
 const quietLog = createLogger({ service: "test", level: "silent" });
 
