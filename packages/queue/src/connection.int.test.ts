@@ -1,23 +1,11 @@
-import { Writable } from "node:stream";
 import { freePort } from "@accounts/devstack";
-import { createLogger } from "@accounts/runtime";
+import { capturingLogger } from "@accounts/runtime";
 import { waitFor } from "@accounts/tests/harness";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createRedis, type RedisClient } from "./connection.ts";
 
 // A Redis outage as the processes see it: a port nobody listens on, reconnect after reconnect.
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: createLogger({ service: "test", level: "info", destination }), lines };
-}
 
 const open: RedisClient[] = [];
 afterEach(() => {
@@ -37,7 +25,7 @@ async function failures(client: RedisClient, times: number): Promise<void> {
 describe("a connection of the factory while Redis is down", () => {
   it("logs its errors as JSON through the process logger, once for a run of repeats", async () => {
     const plainText = vi.spyOn(console, "error").mockImplementation(() => {});
-    const { log, lines } = capturingLogger();
+    const { log, lines } = capturingLogger("info");
     const client = createRedis({ url: `redis://127.0.0.1:${await freePort()}` }, "commands", log);
     open.push(client);
     await failures(client, 3);
@@ -48,7 +36,7 @@ describe("a connection of the factory while Redis is down", () => {
   });
 
   it("shares the rate limit among the connections of a process", async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = capturingLogger("info");
     const url = `redis://127.0.0.1:${await freePort()}`;
     const clients = [createRedis({ url }, "commands", log), createRedis({ url }, "queue", log)];
     open.push(...clients);

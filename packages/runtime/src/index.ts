@@ -7,7 +7,7 @@ export {
   type HealthReport,
   runHealthChecks,
 } from "./health.ts";
-export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export { capturingLogger, createLogger, type Logger, type LoggerOptions, type LogLine } from "./logger.ts";
 export {
   BATCH_SIZE_BUCKETS,
   Counter,

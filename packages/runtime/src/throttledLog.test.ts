@@ -1,18 +1,6 @@
-import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "./logger.ts";
+import { capturingLogger } from "./logger.ts";
 import { ThrottledLog } from "./throttledLog.ts";
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: createLogger({ service: "test", level: "info", destination }), lines };
-}
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -23,7 +11,7 @@ afterEach(() => {
 
 describe("ThrottledLog", () => {
   it("logs the first occurrence at once and the repeats of a window as one line with their count", () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturingLogger("info");
     const throttled = new ThrottledLog(log, { intervalMs: 30_000 });
     for (let i = 0; i < 451; i++) throttled.warn("redis", { attempt: i }, "Redis unreachable");
     expect(lines).toMatchObject([{ level: "warn", attempt: 0, msg: "Redis unreachable" }]);
@@ -38,7 +26,7 @@ describe("ThrottledLog", () => {
   });
 
   it("keeps one line per interval while a key keeps repeating, and goes quiet when it stops", () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturingLogger("info");
     const throttled = new ThrottledLog(log, { intervalMs: 1000 });
     for (let second = 0; second < 3; second++) {
       for (let i = 0; i < 10; i++) throttled.warn("k", {}, "again");
@@ -54,7 +42,7 @@ describe("ThrottledLog", () => {
   });
 
   it("counts each key on its own", () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturingLogger("info");
     const throttled = new ThrottledLog(log, { intervalMs: 1000 });
     throttled.warn("a", {}, "a failed");
     throttled.error("b", {}, "b failed");
@@ -66,7 +54,7 @@ describe("ThrottledLog", () => {
   });
 
   it("logs what is held back when flushed (at shutdown)", () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturingLogger("info");
     const throttled = new ThrottledLog(log, { intervalMs: 60_000 });
     throttled.info("jobs", { n: 1 }, "x");
     throttled.info("jobs", { n: 2 }, "x");

@@ -4,7 +4,13 @@ import { applyJobSchema, markFailed, type OperationStateStore } from "@accounts/
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { type Absorbed, NOTHING_ABSORBED, removeAbsorbed } from "./absorbWaiting.ts";
 import { afterCommit, type CommitHook } from "./afterCommit.ts";
-import { applyWithRetry, PoisonBatchError, type RetryOptions, StoppingError } from "./applyWithRetry.ts";
+import {
+  applyWithRetry,
+  PoisonBatchError,
+  type RetryOptions,
+  retryInPlace,
+  StoppingError,
+} from "./applyWithRetry.ts";
 
 /** What a partition processor needs: the retry rules (see applyWithRetry.ts) and these. */
 export interface ApplyJobDeps extends RetryOptions {
@@ -59,10 +65,11 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
     const absorbed = deps.absorb ? await deps.absorb(parsed.data.operations.length) : NOTHING_ABSORBED;
     const own = parsed.data.operations;
     const operations = absorbed.jobs.length > 0 ? [...own, ...absorbed.operations] : own;
-    const scales = await deps.currencies.scalesFor(
-      new Set(operations.flatMap((op) => currenciesOf(op.request))),
-    );
+    const codes = new Set(operations.flatMap((op) => currenciesOf(op.request)));
+    let scales: ReadonlyMap<string, number> | undefined;
     try {
+      // Reading the currency table waits out an outage like the batch itself.
+      scales = await retryInPlace(deps.db, partition, () => deps.currencies.scalesFor(codes), deps);
       // A job's first run rarely holds stored ids: skip the lookup (the primary key still guards).
       const likelyFresh = job.attemptsStarted <= 1;
       const outcomes = await applyWithRetry(deps.db, { partition, operations, scales, likelyFresh }, deps);
@@ -74,7 +81,7 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      if (!(error instanceof PoisonBatchError)) throw error;
+      if (!(error instanceof PoisonBatchError) || scales === undefined) throw error;
       // The poison may sit in an absorbed job: apply this job alone; the others fail on their own turn.
       if (absorbed.jobs.length > 0)
         return createApplyProcessor({ ...deps, absorb: undefined }, partition)(job, token);
@@ -104,7 +111,7 @@ async function isolatePoison(
         )),
       );
     } catch (error) {
-      if (!(error instanceof PoisonBatchError)) throw error;
+      if (!(error instanceof PoisonBatchError) || scales === undefined) throw error;
       if (failed.length === 0) firstProblem = error.message;
       failed.push(op);
     }
