@@ -1,5 +1,13 @@
-import { createDb, createPool, insertClient } from "@accounts/db";
-import { generateApiKey, generateWebhookSecret, hashApiKey, newClientId, type Scope } from "@accounts/domain";
+import { applyOperationBatch, createDb, createPool, insertClient } from "@accounts/db";
+import {
+  generateApiKey,
+  generateWebhookSecret,
+  hashApiKey,
+  newClientId,
+  newQueuedOperation,
+  type OperationRequest,
+  type Scope,
+} from "@accounts/domain";
 import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, useTestDatabase } from "@accounts/tests/harness";
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -24,6 +32,11 @@ export interface InProcessApi {
    * @example
    * await t.call("writer", "POST", "/v1/operations", { type: "credit", ... }, { "idempotency-key": "k1" })
    */
+  /**
+   * Applies `requests` as `name`'s client straight through the ledger (no worker runs here), as a
+   * worker would have, and returns their ids.
+   */
+  apply(name: string, ...requests: OperationRequest[]): Promise<string[]>;
   call(
     name: string | null,
     method: string,
@@ -95,18 +108,23 @@ export function useInProcessApi(
         if (!found) throw new Error(`no client ${name} in this file`);
         return found;
       },
+      async apply(name, ...requests) {
+        const operations = requests.map((request) => newQueuedOperation(request, this.client(name).id));
+        const scales = await api.services.currencies.all();
+        await applyOperationBatch(api.services.db, { partition: 0, operations, scales });
+        return operations.map((op) => op.id);
+      },
       async call(name, method, path, body, headers = {}) {
         const auth: Record<string, string> =
           name === null ? {} : { authorization: `Bearer ${this.client(name).key}` };
-        return app.request(path, {
-          method,
-          headers: {
-            ...auth,
-            ...(body === undefined ? {} : { "content-type": "application/json" }),
-            ...headers,
-          },
-          ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-        });
+        if (body === undefined) return app.request(path, { method, headers: { ...auth, ...headers } });
+        const text = typeof body === "string" ? body : JSON.stringify(body);
+        // As an HTTP client sends it: the body rules read the declared length (see bodyRules.ts).
+        const sent = {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(text)),
+        };
+        return app.request(path, { method, headers: { ...auth, ...sent, ...headers }, body: text });
       },
     };
   });
