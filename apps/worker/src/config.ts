@@ -29,7 +29,7 @@ export const workerEnvSchema = z.object({
   ...webhookPolicyEnv,
   /** Webhook deliveries in flight per worker process. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  /** Total time of one delivery attempt (connect, TLS, request, answer); API.md says 10 s. */
+  /** Total time of one delivery attempt (connect, TLS, request, answer); docs/api.md says 10 s. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Seconds between two sweeps of the webhook outbox. */
   OUTBOX_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(10),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AMOUNT_PATTERN, MAX_SIGNIFICANT_DIGITS } from "./money.ts";
 
 /**
- * The request schemas of operations, exactly as API.md states them. The API validates with these,
+ * The request schemas of operations, exactly as docs/api.md states them. The API validates with these,
  * derives its OpenAPI document from them, and the queue payloads carry the parsed result.
  * Scale checks need the currency table, so they happen after this parse (see `postings.ts`).
  */

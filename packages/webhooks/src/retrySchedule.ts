@@ -1,5 +1,5 @@
 /**
- * When a failed delivery is tried again. API.md promises retries "with exponential backoff and
+ * When a failed delivery is tried again. docs/api.md promises retries "with exponential backoff and
  * jitter for at least 24 hours":
  *
  * - the n-th retry waits `min(1 s * 2^(n-1), 1 h)`, times a jitter factor drawn uniformly from

@@ -3,7 +3,7 @@ import { formatAmount, parseDecimal } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, currencyParam, problemResponse, userIdParam } from "../http/schemas.ts";
+import { currencyParam, errorAnswers, problemResponse, userIdParam } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 const accountBalanceSchema = z
@@ -33,7 +33,9 @@ const listRoute = createRoute({
         },
       },
     },
-    ...commonErrors,
+    ...errorAnswers.resource("A malformed user id"),
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -57,8 +59,12 @@ const oneRoute = createRoute({
       description: "The balance",
       content: { "application/json": { schema: accountBalanceSchema.extend({ userId: z.string() }) } },
     },
-    404: problemResponse("Unknown currency (code unknown_currency)"),
-    ...commonErrors,
+    404: problemResponse(
+      "A currency that is not registered (code unknown_currency), or a malformed user id or currency (code not_found)",
+    ),
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

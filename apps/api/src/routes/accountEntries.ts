@@ -3,7 +3,7 @@ import { formatAmount, parseDecimal } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, userIdParam } from "../http/schemas.ts";
+import { errorAnswers, userIdParam } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 const entrySchema = z
@@ -47,7 +47,10 @@ const route = createRoute({
         },
       },
     },
-    ...commonErrors,
+    ...errorAnswers.resource("A malformed user id"),
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

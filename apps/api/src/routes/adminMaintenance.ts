@@ -5,7 +5,7 @@ import type { Queue } from "bullmq";
 import type { ApiEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, problemResponse } from "../http/schemas.ts";
+import { errorAnswers } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 /** What the maintenance routes use. */
@@ -72,8 +72,10 @@ const runNowRoute = createRoute({
         "application/json": { schema: z.object({ runId: z.number().int().meta({ example: 42 }) }) },
       },
     },
-    404: problemResponse("No such task (code not_found)"),
-    ...commonErrors,
+    ...errorAnswers.resource("No such task"),
+    ...errorAnswers.body,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -94,7 +96,9 @@ const listRunsRoute = createRoute({
       description: "Runs",
       content: { "application/json": { schema: z.object({ runs: z.array(runSchema) }) } },
     },
-    ...commonErrors,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

@@ -3,7 +3,7 @@ import { CURRENCY_PATTERN, MAX_SCALE } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors } from "../http/schemas.ts";
+import { errorAnswers } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 const currencySchema = z
@@ -27,7 +27,7 @@ const listRoute = createRoute({
       description: "Currencies",
       content: { "application/json": { schema: z.object({ currencies: z.array(currencySchema) }) } },
     },
-    ...commonErrors,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -42,7 +42,10 @@ const createCurrencyRoute = createRoute({
   responses: {
     201: { description: "Registered", content: { "application/json": { schema: currencySchema } } },
     200: { description: "Already registered", content: { "application/json": { schema: currencySchema } } },
-    ...commonErrors,
+    ...errorAnswers.body,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ApiEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, problemResponse } from "../http/schemas.ts";
+import { errorAnswers } from "../http/schemas.ts";
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -49,8 +49,9 @@ const route = createRoute({
       description: "The delivery attempts",
       content: { "application/json": { schema: z.object({ deliveries: z.array(deliverySchema) }) } },
     },
-    404: problemResponse("No such operation for this client (code not_found)"),
-    ...commonErrors,
+    ...errorAnswers.resource("No such operation for this client"),
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, operationViewSchema, problemResponse } from "../http/schemas.ts";
+import { errorAnswers, operationViewSchema } from "../http/schemas.ts";
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -31,8 +31,10 @@ const route = createRoute({
   },
   responses: {
     200: { description: "The operation", content: { "application/json": { schema: operationViewSchema } } },
-    404: problemResponse("No such operation for this client (code not_found)"),
-    ...commonErrors,
+    ...errorAnswers.resource("No such operation for this client"),
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

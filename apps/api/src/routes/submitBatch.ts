@@ -11,7 +11,7 @@ import { acceptOperations, type SubmitItem } from "../accept/acceptOperations.ts
 import { checkSubmission } from "../accept/checkSubmission.ts";
 import { ApiError, problemOf } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, operationViewSchema, problemResponse, problemSchema } from "../http/schemas.ts";
+import { errorAnswers, operationViewSchema, problemSchema } from "../http/schemas.ts";
 import { refusalError, submissionAnswer } from "../http/submissionAnswers.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -52,9 +52,10 @@ const route = createRoute({
       description: "Results in request order",
       content: { "application/json": { schema: z.object({ results: z.array(batchResultSchema) }) } },
     },
-    413: problemResponse("Body over 1 MiB (code payload_too_large)"),
-    415: problemResponse("Body is not application/json (code unsupported_media_type)"),
-    ...commonErrors,
+    ...errorAnswers.body,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

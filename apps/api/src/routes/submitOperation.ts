@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { acceptOperations, type SubmitResult } from "../accept/acceptOperations.ts";
 import { checkSubmission } from "../accept/checkSubmission.ts";
 import { newRouter } from "../http/router.ts";
-import { acceptedSchema, commonErrors, operationViewSchema, problemResponse } from "../http/schemas.ts";
+import { acceptedSchema, errorAnswers, operationViewSchema, problemResponse } from "../http/schemas.ts";
 import { refusalError, submissionAnswer } from "../http/submissionAnswers.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -34,9 +34,10 @@ const route = createRoute({
       content: { "application/json": { schema: operationViewSchema } },
     },
     409: problemResponse("The Idempotency-Key was used with another body (code idempotency_key_reused)"),
-    413: problemResponse("Body over 64 KiB (code payload_too_large)"),
-    415: problemResponse("Body is not application/json (code unsupported_media_type)"),
-    ...commonErrors,
+    ...errorAnswers.body,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 

@@ -38,7 +38,7 @@ interface ModelResult {
   balances?: string[];
 }
 
-/** Balances by "user/currency", with the rules of API.md applied directly, type by type. */
+/** Balances by "user/currency", with the rules of docs/api.md applied directly, type by type. */
 class Model {
   readonly accounts = new Map<string, ModelAccount>();
 
