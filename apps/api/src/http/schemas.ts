@@ -78,6 +78,12 @@ export const acceptedSchema = z
   })
   .openapi("Accepted");
 
+/** An operation id in a path: anything up to 64 characters (a malformed one is simply not found). */
+export const operationIdParam = z
+  .string()
+  .max(64)
+  .openapi({ param: { name: "id", in: "path" } });
+
 export const userIdParam = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/)

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ApiEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { errorAnswers } from "../http/schemas.ts";
+import { errorAnswers, operationIdParam } from "../http/schemas.ts";
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -37,12 +37,7 @@ const route = createRoute({
     "the operation is not final or has no callback URL. Another client's operation is a 404.",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(64)
-        .openapi({ param: { name: "id", in: "path" } }),
-    }),
+    params: z.object({ id: operationIdParam }),
   },
   responses: {
     200: {

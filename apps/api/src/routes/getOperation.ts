@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { errorAnswers, operationViewSchema } from "../http/schemas.ts";
+import { errorAnswers, operationIdParam, operationViewSchema } from "../http/schemas.ts";
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -19,12 +19,7 @@ const route = createRoute({
     "Another client's operation is a 404.",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(64)
-        .openapi({ param: { name: "id", in: "path" } }),
-    }),
+    params: z.object({ id: operationIdParam }),
     query: z.object({
       wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).optional().openapi({ example: 5 }),
     }),

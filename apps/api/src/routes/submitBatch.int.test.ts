@@ -1,6 +1,4 @@
-import { partitionQueue } from "@accounts/queue";
-import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useInProcessApi } from "../testing/inProcessApi.ts";
 
 // POST /v1/operations/batch on the app createServices wires (real authentication, PostgreSQL, Redis
@@ -9,18 +7,6 @@ import { useInProcessApi } from "../testing/inProcessApi.ts";
 const t = useInProcessApi({
   writer: ["operations:write", "operations:read"],
   reader: ["operations:read"],
-});
-let queues: Queue[];
-
-beforeAll(() => {
-  const { api, namespace } = t();
-  queues = Array.from({ length: 4 }, (_, p) => {
-    const ref = partitionQueue({ namespace, partitions: 4 }, p);
-    return new Queue(ref.name, { connection: api.services.states.redis, prefix: ref.prefix });
-  });
-});
-afterAll(async () => {
-  for (const queue of queues) await queue.close();
 });
 
 const credit = (userId: string, amount = "1", idempotencyKey?: string) => ({
@@ -31,11 +17,6 @@ const credit = (userId: string, amount = "1", idempotencyKey?: string) => ({
 });
 const batch = (operations: unknown[], client: string | null = "writer") =>
   t().call(client, "POST", "/v1/operations/batch", { operations });
-const waitingOperations = async () => {
-  let count = 0;
-  for (const queue of queues) for (const job of await queue.getWaiting()) count += job.data.operations.length;
-  return count;
-};
 
 interface BatchResult {
   id?: string;
@@ -80,15 +61,15 @@ describe("POST /v1/operations/batch: happy", () => {
 
 describe("POST /v1/operations/batch: errors", () => {
   it("is 400 naming the invalid items by index, and accepts nothing of the batch", async () => {
-    const before = await waitingOperations();
+    const before = await t().waitingOperations();
     const res = await batch([credit("bat-d"), credit("bat-d", "0.001"), { type: "credit" }]);
     expect(res.status).toBe(400);
     const problem = (await res.json()) as { errors: { path: string }[] };
     expect(problem.errors.map((e) => e.path.split(".").slice(0, 2).join("."))).toContain("operations.2");
-    expect(await waitingOperations()).toBe(before);
+    expect(await t().waitingOperations()).toBe(before);
     const scale = await batch([credit("bat-d"), credit("bat-d", "0.001")]);
     expect(await scale.json()).toMatchObject({ errors: [{ path: "operations.1.amount" }] });
-    expect(await waitingOperations()).toBe(before);
+    expect(await t().waitingOperations()).toBe(before);
   });
 
   it("is 400 for an empty batch and for more than 1000 items", async () => {
@@ -99,11 +80,11 @@ describe("POST /v1/operations/batch: errors", () => {
 
 describe("POST /v1/operations/batch: security", () => {
   it("is 401 without a key and 403 without operations:write; nothing stored", async () => {
-    const before = await waitingOperations();
+    const before = await t().waitingOperations();
     expect((await batch([credit("bat-f")], null)).status).toBe(401);
     const forbidden = await batch([credit("bat-f")], "reader");
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toMatchObject({ code: "forbidden" });
-    expect(await waitingOperations()).toBe(before);
+    expect(await t().waitingOperations()).toBe(before);
   });
 });

@@ -1,6 +1,4 @@
-import { partitionQueue } from "@accounts/queue";
-import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { useInProcessApi } from "../testing/inProcessApi.ts";
 
@@ -11,18 +9,6 @@ const t = useInProcessApi({
   writer: ["operations:write", "operations:read"],
   reader: ["operations:read", "accounts:read"],
 });
-let queues: Queue[];
-
-beforeAll(() => {
-  const { api, namespace } = t();
-  queues = Array.from({ length: 4 }, (_, p) => {
-    const ref = partitionQueue({ namespace, partitions: 4 }, p);
-    return new Queue(ref.name, { connection: api.services.states.redis, prefix: ref.prefix });
-  });
-});
-afterAll(async () => {
-  for (const queue of queues) await queue.close();
-});
 
 const credit = (userId: string, amount = "1.5", extra: Record<string, unknown> = {}) => ({
   type: "credit",
@@ -32,8 +18,6 @@ const credit = (userId: string, amount = "1.5", extra: Record<string, unknown> =
 });
 const submit = (body: unknown, headers: Record<string, string> = {}, client: string | null = "writer") =>
   t().call(client, "POST", "/v1/operations", body, headers);
-const jobsStored = async () =>
-  (await Promise.all(queues.map((q) => q.getWaitingCount()))).reduce((a, b) => a + b);
 
 describe("POST /v1/operations: happy", () => {
   it("answers 202 with the operation's id and Location, and the operation is readable at once", async () => {
@@ -48,13 +32,13 @@ describe("POST /v1/operations: happy", () => {
   });
 
   it("replays an Idempotency-Key with the same body: the same operation, marked replayed, stored once", async () => {
-    const before = await jobsStored();
+    const before = await t().waitingOperations();
     const first = await submit(credit("sub-b"), { "idempotency-key": "sub-b-1" });
     const again = await submit(credit("sub-b"), { "idempotency-key": "sub-b-1" });
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(((await again.json()) as { id: string }).id).toBe(((await first.json()) as { id: string }).id);
-    expect((await jobsStored()) - before).toBe(1);
+    expect((await t().waitingOperations()) - before).toBe(1);
   });
 });
 
@@ -67,7 +51,7 @@ describe("POST /v1/operations: errors", () => {
   });
 
   it("is 400 listing every field: an amount finer than its currency, an unknown currency, a private callback", async () => {
-    const before = await jobsStored();
+    const before = await t().waitingOperations();
     const fine = await submit(credit("sub-d", "1.001"));
     expect(fine.status).toBe(400);
     expect(await fine.json()).toMatchObject({ code: "invalid_request", errors: [{ path: "amount" }] });
@@ -77,7 +61,7 @@ describe("POST /v1/operations: errors", () => {
     expect(await hook.json()).toMatchObject({ errors: [{ path: "callbackUrl" }] });
     const key = await submit(credit("sub-d"), { "idempotency-key": "with space" });
     expect(await key.json()).toMatchObject({ errors: [{ path: "header.idempotency-key" }] });
-    expect(await jobsStored()).toBe(before);
+    expect(await t().waitingOperations()).toBe(before);
   });
 
   it("is 415 for a body that is not JSON, 413 for one over 64 KiB", async () => {
@@ -91,7 +75,7 @@ describe("POST /v1/operations: errors", () => {
   it("is 503 with Retry-After, nothing stored, while Redis is too full to take more", async () => {
     const { api } = t();
     const full = createApp({ ...api.app, services: { ...api.services, redisFull: () => true } });
-    const before = await jobsStored();
+    const before = await t().waitingOperations();
     const res = await full.request("/v1/operations", {
       method: "POST",
       headers: { authorization: `Bearer ${t().client("writer").key}`, "content-type": "application/json" },
@@ -99,13 +83,13 @@ describe("POST /v1/operations: errors", () => {
     });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("5");
-    expect(await jobsStored()).toBe(before);
+    expect(await t().waitingOperations()).toBe(before);
   });
 });
 
 describe("POST /v1/operations: security", () => {
   it("is 401 without a key or with an unknown one, 403 for a key without operations:write; nothing stored", async () => {
-    const before = await jobsStored();
+    const before = await t().waitingOperations();
     expect((await submit(credit("sub-g"), {}, null)).status).toBe(401);
     const unknown = await t().app.request("/v1/operations", {
       method: "POST",
@@ -116,7 +100,7 @@ describe("POST /v1/operations: security", () => {
     const forbidden = await submit(credit("sub-g"), {}, "reader");
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toMatchObject({ code: "forbidden" });
-    expect(await jobsStored()).toBe(before);
+    expect(await t().waitingOperations()).toBe(before);
   });
 
   it("never takes a system account from a caller", async () => {

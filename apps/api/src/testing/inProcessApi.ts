@@ -8,9 +8,11 @@ import {
   type OperationRequest,
   type Scope,
 } from "@accounts/domain";
+import { type ApplyJob, allPartitionQueues, catalogOf } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, useTestDatabase } from "@accounts/tests/harness";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll } from "vitest";
 import { createApp } from "../app.ts";
 import { loadApiConfig } from "../config.ts";
@@ -32,6 +34,8 @@ export interface InProcessApi {
    * @example
    * await t.call("writer", "POST", "/v1/operations", { type: "credit", ... }, { "idempotency-key": "k1" })
    */
+  /** Operations waiting in the partition queues of this file (stored, not applied: no worker runs). */
+  waitingOperations(): Promise<number>;
   /**
    * Applies `requests` as `name`'s client straight through the ledger (no worker runs here), as a
    * worker would have, and returns their ids.
@@ -107,6 +111,18 @@ export function useInProcessApi(
         const found = keys.get(name);
         if (!found) throw new Error(`no client ${name} in this file`);
         return found;
+      },
+      async waitingOperations() {
+        let count = 0;
+        for (const ref of allPartitionQueues(catalogOf(config))) {
+          const queue = new Queue(ref.name, { connection: api.services.states.redis, prefix: ref.prefix });
+          try {
+            for (const job of await queue.getWaiting()) count += (job.data as ApplyJob).operations.length;
+          } finally {
+            await queue.close();
+          }
+        }
+        return count;
       },
       async apply(name, ...requests) {
         const operations = requests.map((request) => newQueuedOperation(request, this.client(name).id));

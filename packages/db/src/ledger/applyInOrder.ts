@@ -93,27 +93,29 @@ export function applyInOrder(
  * operations touched it, each with the version it was locked at (the guard).
  */
 export function balanceWrites(book: BalanceBook, scales: ReadonlyMap<string, number>): BalanceWrite[] {
-  return book.changes().map(({ balance, loadedVersion }) => {
-    const scale = scaleOf(scales, balance.currency);
-    return {
-      userId: balance.userId,
-      currency: balance.currency,
-      available: formatAmount(balance.available, scale),
-      reserved: formatAmount(balance.reserved, scale),
-      version: balance.version,
-      loadedVersion: loadedVersion ?? null,
-    };
-  });
+  return book.changes().map(({ balance, loadedVersion }) => ({
+    ...formatted(balance, scales),
+    version: balance.version,
+    loadedVersion: loadedVersion ?? null,
+  }));
 }
 
 function toStoredBalance(balance: Balance, scales: ReadonlyMap<string, number>): StoredBalance {
+  const scale = scaleOf(scales, balance.currency);
+  return {
+    ...formatted(balance, scales),
+    total: formatAmount(balance.available + balance.reserved, scale),
+    version: balance.version,
+  };
+}
+
+/** A balance's account and buckets, the buckets as decimal strings at its currency's scale. */
+function formatted(balance: Balance, scales: ReadonlyMap<string, number>) {
   const scale = scaleOf(scales, balance.currency);
   return {
     userId: balance.userId,
     currency: balance.currency,
     available: formatAmount(balance.available, scale),
     reserved: formatAmount(balance.reserved, scale),
-    total: formatAmount(balance.available + balance.reserved, scale),
-    version: balance.version,
   };
 }
