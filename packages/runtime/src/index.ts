@@ -17,6 +17,7 @@ export {
   LATENCY_BUCKETS_SECONDS,
   metricsEndpoint,
   observeDatabasePool,
+  operationCounters,
   type PoolStats,
   Registry,
   seriesNamesOf,
