@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_CODES } from "./errors.ts";
+import { ERROR_CODES, statusOf } from "./errors.ts";
 
 /** Schemas of responses and common inputs, shared by the routes and the OpenAPI document. */
 
@@ -8,7 +8,11 @@ export const problemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.enum(ERROR_CODES).meta({ example: "invalid_request" }),
+    // A string, not an enum, in the document: a client must take a code it does not know yet.
+    code: z.string().meta({
+      example: "invalid_request",
+      description: `Stable and machine-readable: ${ERROR_CODES.map((code) => `${code} (${statusOf(code)})`).join(", ")}.`,
+    }),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     requestId: z.string(),
