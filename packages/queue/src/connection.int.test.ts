@@ -3,7 +3,7 @@ import { capturingLogger } from "@accounts/runtime";
 import { waitFor } from "@accounts/tests/harness";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createRedis, type RedisClient } from "./connection.ts";
+import { createRedis, isRedisUnavailableError, type RedisClient } from "./connection.ts";
 
 // A Redis outage as the processes see it: a port nobody listens on, reconnect after reconnect.
 
@@ -50,5 +50,31 @@ describe("a connection of the factory while Redis is down", () => {
     open.push(bare);
     await waitFor(() => plainText.mock.calls.length > 0, { message: "ioredis's unhandled error line" });
     expect(String(plainText.mock.calls[0]?.[0])).toContain("[ioredis] Unhandled error event");
+  });
+});
+
+describe("isRedisUnavailableError", () => {
+  it("takes an outage, a cluster moving its slots and a server loading its data for unavailability", () => {
+    for (const message of [
+      "Connection is closed.",
+      "Stream isn't writeable and enableOfflineQueue options is false",
+      "CLUSTERDOWN The cluster is down",
+      "MOVED 12099 127.0.0.1:35933",
+      "ASK 12099 127.0.0.1:35933",
+      "TRYAGAIN Multiple keys request during rehashing of slot",
+      "LOADING Redis is loading the dataset in memory",
+    ]) {
+      expect(isRedisUnavailableError(new Error(message)), message).toBe(true);
+    }
+    expect(isRedisUnavailableError(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }))).toBe(true);
+  });
+
+  it("does not take a bug for an outage", () => {
+    for (const message of [
+      "WRONGTYPE Operation against a key holding the wrong kind of value",
+      "ERR syntax error",
+    ]) {
+      expect(isRedisUnavailableError(new Error(message)), message).toBe(false);
+    }
   });
 });

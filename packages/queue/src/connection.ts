@@ -107,6 +107,11 @@ function connect(config: RedisConfig, role: ConnectionRole): RedisClient {
         retryDelayOnClusterDown: 300,
         clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
         slotsRefreshTimeout: 2000,
+        // ioredis refreshes its slot map on a MOVED reply, except one inside an auto-pipeline whose
+        // commands got different MOVED replies (a poll reads two keys of two slots at once): that
+        // error reaches the caller and the map stays stale. After masters were killed and
+        // restarted, polls answered 500 for good (tests/cluster). A periodic refresh ends that.
+        slotsRefreshInterval: 5000,
       },
     );
   }
@@ -124,9 +129,13 @@ const UNAVAILABLE_MESSAGES = [
   "LOADING",
 ];
 
+/** Replies of a cluster moving a slot (a master restarted, a failover): the retry finds it. */
+const MOVING_SLOT = /^(MOVED|ASK|TRYAGAIN) /;
+
 /**
- * True when a Redis command failed because Redis (or the cluster) is unreachable, restarting or
- * loading its data: an outage, which a request answers with 503 and the caller retries.
+ * True when a Redis command failed because Redis (or the cluster) is unreachable, restarting,
+ * loading its data or moving slots: an outage, which a request answers with 503 and the caller
+ * retries.
  *
  * @example
  * isRedisUnavailableError(new Error("Stream isn't writeable and enableOfflineQueue options is false")) // true
@@ -136,7 +145,7 @@ export function isRedisUnavailableError(error: unknown): boolean {
   if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE")
     return true;
   const message = error instanceof Error ? error.message : String(error);
-  return UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
+  return MOVING_SLOT.test(message) || UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
 }
 
 /**
