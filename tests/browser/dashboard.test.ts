@@ -1,9 +1,12 @@
 import { createDb, createPool } from "@accounts/db";
 import { createRedis, partitionQueue, type RedisClient } from "@accounts/queue";
+import { createLogger } from "@accounts/runtime";
 import { type AppStack, scaledTimeout, startAppStack, waitFor } from "@accounts/tests/harness";
 import { type Job, Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, chromiumAvailable, launchBrowser, screenshotPath } from "./browser.ts";
+
+const quietLog = createLogger({ service: "test", level: "silent" });
 
 // The queue dashboard in a real browser: headless Chromium (Debian's) against the real API,
 // worker, PostgreSQL and Redis. An operator logs in with HTTP Basic (the API key as password),
@@ -20,7 +23,7 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   if (!run) return;
   stack = await startAppStack({ workers: 1 });
-  redis = createRedis({ url: stack.redisUrl }, "queue");
+  redis = createRedis({ url: stack.redisUrl }, "queue", quietLog);
   const ref = partitionQueue({ namespace: stack.namespace, partitions: 16 }, 3);
   queue = new Queue(ref.name, { connection: redis, prefix: ref.prefix });
   // A job no API would store: the worker refuses it as malformed and fails it for an operator.

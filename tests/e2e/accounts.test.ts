@@ -100,7 +100,7 @@ describe("balances", () => {
 
   it("answers 404 for an unregistered currency", async () => {
     const reply = await api.call("GET", `/v1/accounts/${USER}/balances/XYZ`);
-    // API.md: "404 `unknown_currency` otherwise".
+    // docs/api.md: a currency that is not registered is a 404 with code `unknown_currency`.
     expectProblem(reply, 404, "unknown_currency");
   });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClients, type TestClient } from "./support/apiClients.ts";
 import { expectProblem, HttpApi, type JsonObject, type Reply } from "./support/httpApi.ts";
 
-// Authentication and scopes on every route of API.md: no key, unknown key, key without the scope,
+// Authentication and scopes on every route of docs/api.md: no key, unknown key, key without the scope,
 // key with (only) the scope.
 
 let stack: AppStack;

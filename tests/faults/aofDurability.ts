@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AppendFsync, startRedis } from "@accounts/devstack";
 import { Redis } from "ioredis";
-import { parseFlags } from "../load/cliFlags.ts";
+import { parseFlags } from "../loadKit/cliFlags.ts";
 
 // How many acknowledged writes survive `kill -9` of redis-server, per AOF fsync policy:
 // `npx tsx tests/faults/aofDurability.ts --kills 30`. Each round, a few connections write counters

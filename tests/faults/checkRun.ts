@@ -2,7 +2,7 @@ import { checkLedgerInvariants, createDb, createPool, type InvariantReport } fro
 import type { Catalog } from "@accounts/queue";
 import { waitFor } from "@accounts/tests/harness";
 import { Redis } from "ioredis";
-import { partitionDepths, totalDepth } from "../load/queueDepth.ts";
+import { partitionDepths, totalDepth } from "../loadKit/queueDepth.ts";
 import type { OperationRecord } from "./faultLoad.ts";
 import { judgeRun, type SequencedEntry, type StoredOperation, type Verdict } from "./verdict.ts";
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { PostgresServer, RedisServer } from "@accounts/devstack";
 import { type AppStack, waitFor } from "@accounts/tests/harness";
-import type { Random } from "../load/random.ts";
+import type { Random } from "../loadKit/random.ts";
 
 export const FAULT_KINDS = ["worker", "api", "redis", "postgres"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ApiConnection, type Attempt, attemptLabel } from "../load/apiConnection.ts";
-import { type GeneratedOperation, type JsonObject, randomOperation } from "../load/operationMix.ts";
-import type { Random } from "../load/random.ts";
-import { retryLoop } from "../load/retryLoop.ts";
+import { type ApiConnection, type Attempt, attemptLabel } from "../loadKit/apiConnection.ts";
+import { type GeneratedOperation, type JsonObject, randomOperation } from "../loadKit/operationMix.ts";
+import type { Random } from "../loadKit/random.ts";
+import { retryLoop } from "../loadKit/retryLoop.ts";
 
 /**
  * How a caller's submission ended:

@@ -1,4 +1,4 @@
-import { table } from "../load/textTable.ts";
+import { table } from "../loadKit/textTable.ts";
 import type { RunCheck } from "./checkRun.ts";
 import { FAULT_KINDS, type InjectedFault } from "./faultInjector.ts";
 import type { OperationRecord } from "./faultLoad.ts";
@@ -39,7 +39,7 @@ export function failuresOf(summary: RunSummary): string[] {
     );
   }
   const internal = (summary.attempts.get("500") ?? 0) + (summary.attempts.get("GET 500") ?? 0);
-  if (internal > 0) problems.push(`${internal} answers were 500 (an outage must be a 503, API.md)`);
+  if (internal > 0) problems.push(`${internal} answers were 500 (an outage must be a 503, docs/api.md)`);
   return problems;
 }
 

@@ -1,4 +1,4 @@
-/** The error codes API.md documents, with the status each one comes with. */
+/** The error codes docs/api.md documents, with the status each one comes with. */
 export const DOCUMENTED_ERRORS: Readonly<Record<string, number>> = {
   invalid_request: 400,
   unauthorized: 401,

@@ -16,7 +16,7 @@ const end = fc.record({
   bucket: fc.constantFrom("available", "reserved"),
 });
 
-/** Operations as API.md describes them: the starting point of every mutation. */
+/** Operations as docs/api.md describes them: the starting point of every mutation. */
 const validOperation: fc.Arbitrary<Json> = fc.oneof(
   fc.record({ type: fc.constant("credit"), account, amount }),
   fc.record({

@@ -97,7 +97,7 @@ describe("redis.conf", () => {
     expect(uncommented(text)).toEqual([]);
   });
 
-  it("has what DESIGN.md requires: the append-only file and noeviction, with a memory limit", () => {
+  it("has what docs/architecture.md requires: the append-only file and noeviction, with a memory limit", () => {
     expect(conf.get("appendonly")).toBe("yes");
     expect(conf.get("maxmemory-policy")).toBe("noeviction");
     expect(conf.get("maxmemory")).toMatch(/^[1-9]\d*(gb|mb)$/);

@@ -8,7 +8,7 @@ import { type Receiver, startReceiver } from "./support/receiver.ts";
 
 // The logs of a real stack (API, worker, scheduler at debug level) after requests with keys, HTTP
 // Basic, wrong keys, webhooks signed with the clients' secrets and a failing callback: one JSON line
-// per request and per applied job, and not a single key or secret anywhere in any process's output
+// per request and (at debug) per applied job, and not a single key or secret anywhere in any process's output
 // or in the servers' log files.
 
 let stack: AppStack;
@@ -30,6 +30,15 @@ beforeAll(async () => {
     scheduler: true,
     env: { LOG_LEVEL: "debug", WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOWLIST: "127.0.0.1" },
   });
+  // The stack is up once the API answers; the worker may still be starting (seconds on a busy
+  // machine), and the operations below would wait for it inside their own deadline. Wait for its
+  // readiness signal first.
+  for (const process of stack.processes.filter((p) => p.app === "worker")) {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${process.env.WORKER_METRICS_PORT}/ready`)).ok, {
+      timeoutMs: 60_000,
+      message: `${process.name} ready`,
+    });
+  }
   const db = createDb(createPool(stack.databaseUrl, { max: 1 }));
   const { key, prefix } = generateApiKey();
   const webhookSecret = generateWebhookSecret();
@@ -142,8 +151,10 @@ describe("logs of a running stack", () => {
     for (const line of refused) expect(line.clientId).toBeUndefined();
   });
 
-  it("have one line per applied job with partition, job id, counts, duration and operation ids", () => {
+  it("have one debug line per applied job with partition, job id, counts, duration and operation ids", () => {
     const jobs = lines.filter((line) => line.service === "worker" && line.msg === "job applied");
+    // Per-job lines are debug (this stack runs at debug): at info a worker writes a summary a minute.
+    expect(jobs.every((job) => job.level === "debug")).toBe(true);
     // Four operations of one account: one partition, coalesced into as few jobs as they arrived in.
     expect(jobs.reduce((sum, job) => sum + (job.operations as number), 0)).toBe(4);
     for (const job of jobs) {
@@ -159,6 +170,15 @@ describe("logs of a running stack", () => {
       });
     }
     expect(jobs.some((job) => job.rejected === 1)).toBe(true);
+  });
+
+  it("total the applied jobs at info (written at the latest when the worker stops)", () => {
+    const summaries = lines.filter(
+      (line) => line.service === "worker" && line.msg === "jobs applied since the last summary",
+    );
+    expect(summaries.every((line) => line.level === "info")).toBe(true);
+    expect(summaries.reduce((sum, line) => sum + (line.operations as number), 0)).toBe(4);
+    expect(summaries.reduce((sum, line) => sum + (line.rejected as number), 0)).toBe(1);
   });
 
   it("log failed authentications (so the absence below means something)", () => {

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDb, createPool, readArchiverStatus } from "@accounts/db";
 import { sql } from "kysely";
-import { parseFlags } from "../load/cliFlags.ts";
+import { parseFlags } from "../loadKit/cliFlags.ts";
 import { startArchivingServer } from "./support/archivingServer.ts";
 import { applyLoad, seedLoadAccounts } from "./support/ledgerLoad.ts";
 import { currentWalFile, isArchived } from "./support/walArchive.ts";

@@ -8,11 +8,11 @@ import {
   createDb,
   createPool,
   type Db,
-  newPendingOperation,
   readArchiverStatus,
 } from "@accounts/db";
 import { databaseUrl, type PostgresServer, startPostgres } from "@accounts/devstack";
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation } from "@accounts/domain";
 import { sql } from "kysely";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { runCtl } from "../../apps/ctl/src/runCtl.ts";
@@ -74,7 +74,7 @@ async function apply(db: Db, label: string, users: number): Promise<string[]> {
   });
   const outcomes = await applyOperationBatch(db, {
     partition: 0,
-    operations: requests.map((request) => newPendingOperation(request, `cl_${label}`, "h")),
+    operations: requests.map((request) => newQueuedOperation(request, `cl_${label}`, "h")),
     scales,
   });
   expect(outcomes.every((outcome) => outcome.status === "applied")).toBe(true);

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { takePhysicalBackup } from "@accounts/backups";
 import { sql } from "kysely";
-import { parseFlags } from "../load/cliFlags.ts";
+import { parseFlags } from "../loadKit/cliFlags.ts";
 import { DATABASE, startArchivingServer } from "./support/archivingServer.ts";
 import { applyLoad, seedLoadAccounts } from "./support/ledgerLoad.ts";
 import { waitUntilArchived } from "./support/walArchive.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { allPartitionQueues, type Catalog } from "@accounts/queue";
 import type { Redis } from "ioredis";
-import { partitionDepths, totalDepth } from "../load/queueDepth.ts";
+import { partitionDepths, totalDepth } from "../loadKit/queueDepth.ts";
 
 /** Resident set size of process `pid` in MiB (Linux /proc), or NaN when it is gone. */
 export function rssMiB(pid: number): number {

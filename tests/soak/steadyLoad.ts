@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ApiConnection } from "../load/apiConnection.ts";
-import { randomOperation } from "../load/operationMix.ts";
-import type { Random } from "../load/random.ts";
+import type { ApiConnection } from "../loadKit/apiConnection.ts";
+import { randomOperation } from "../loadKit/operationMix.ts";
+import type { Random } from "../loadKit/random.ts";
 
 /** Counters of a load, since its start. */
 export interface LoadCounters {

@@ -9,14 +9,14 @@ import type { ApiEnv } from "./http/context.ts";
 import { ApiError, type ErrorCode, renderProblem } from "./http/errors.ts";
 import { requestIdMiddleware } from "./http/requestId.ts";
 import { newRouter } from "./http/router.ts";
-import { accountEntriesRoute } from "./routes/accounts.entries.ts";
-import { accountBalanceRoutes } from "./routes/accounts.ts";
+import { accountBalanceRoutes } from "./routes/accountBalances.ts";
+import { accountEntriesRoute } from "./routes/accountEntries.ts";
 import { currencyRoutes } from "./routes/currencies.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { getOperationRoute } from "./routes/getOperation.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
-import { batchRoute } from "./routes/operations.batch.ts";
-import { getOperationRoute } from "./routes/operations.get.ts";
-import { submitOperationRoute } from "./routes/operations.submit.ts";
+import { batchRoute } from "./routes/submitBatch.ts";
+import { submitOperationRoute } from "./routes/submitOperation.ts";
 import type { ApiServices } from "./services.ts";
 
 export interface AppDeps extends HealthDeps {
@@ -41,7 +41,6 @@ const HTTP_CODES: Record<number, ErrorCode> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
-  405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "rate_limited",

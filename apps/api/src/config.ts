@@ -1,3 +1,4 @@
+import { queueEnv } from "@accounts/queue";
 import { booleanFlag, commonEnv, loadConfig } from "@accounts/runtime";
 import { webhookPolicyEnv } from "@accounts/webhooks";
 import { z } from "zod";
@@ -5,6 +6,7 @@ import { z } from "zod";
 /** The API's configuration, parsed once from the environment at start. */
 export const apiEnvSchema = z.object({
   ...commonEnv,
+  ...queueEnv,
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   /** Seconds a draining instance keeps answering before it closes (the load balancer's grace). */

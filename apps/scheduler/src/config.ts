@@ -1,5 +1,6 @@
 import { backupEnv, pgbackrestEnv } from "@accounts/backups";
-import { MAINTENANCE_TASKS, type MaintenanceTask } from "@accounts/queue";
+import { partitionsAheadEnv } from "@accounts/db";
+import { MAINTENANCE_TASKS, type MaintenanceTask, queueEnv } from "@accounts/queue";
 import { commonEnv, loadConfig } from "@accounts/runtime";
 import { z } from "zod";
 
@@ -25,6 +26,7 @@ const days = (fallback: number) => z.coerce.number().min(0.001).max(36_500).defa
 /** The scheduler's configuration, parsed once from the environment at start. */
 export const schedulerEnvSchema = z.object({
   ...commonEnv,
+  ...queueEnv,
   /** Port of /health, /ready and /metrics. */
   SCHEDULER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9102),
 
@@ -51,10 +53,7 @@ export const schedulerEnvSchema = z.object({
   ...backupEnv,
   ...pgbackrestEnv,
 
-  /** Daily partitions of operations created ahead of today. */
-  PARTITION_DAYS_AHEAD: z.coerce.number().int().min(1).max(365).default(7),
-  /** Monthly partitions of ledger entries created ahead of this month. */
-  PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(36).default(2),
+  ...partitionsAheadEnv,
   /** Days an operation's result stays readable; older daily partitions are dropped. */
   OPERATIONS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   /** Months of ledger entries kept. Unset: ledger entries are never dropped. */

@@ -2,23 +2,25 @@ import { hostname } from "node:os";
 import type { PgTools } from "@accounts/backups";
 import type { Db } from "@accounts/db";
 import {
+  catalogOf,
   closeSettled,
   createRedis,
   EVENTS_MAX_LEN,
   type MaintenanceJob,
   maintenanceQueue,
+  redisConfigOf,
 } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { Queue } from "bullmq";
 import type { Registry } from "prom-client";
 import { type SchedulerConfig, schedulesOf } from "./config.ts";
 import { type ScheduleSync, syncJobSchedulers } from "./jobSchedulers.ts";
+import { startMaintenanceConsumer } from "./maintenanceConsumer.ts";
 import { createMaintenanceMetrics, type MaintenanceMetrics } from "./metrics.ts";
 import { publishMetricsFromDatabase } from "./publishMetrics.ts";
 import { MaintenanceRunner } from "./runner.ts";
+import { buildTasks } from "./tasks/allTasks.ts";
 import { archiveMetricsPublisher } from "./tasks/archiveMetrics.ts";
-import { buildTasks } from "./tasks.ts";
-import { startMaintenanceWorker } from "./worker.ts";
 
 /** How often the gauges are refreshed from maintenance_runs and the partition catalog. */
 const METRICS_REFRESH_MS = 30_000;
@@ -59,10 +61,10 @@ export interface Scheduler {
 export async function startScheduler(options: SchedulerOptions): Promise<Scheduler> {
   const { config, db, log } = options;
   const now = options.now ?? (() => new Date());
-  const catalog = { namespace: config.QUEUE_NAMESPACE, partitions: config.PARTITIONS };
-  const redis = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const catalog = catalogOf(config);
+  const redis = redisConfigOf(config);
   const metrics = createMaintenanceMetrics(options.registry);
-  const connection = createRedis(redis, "queue");
+  const connection = createRedis(redis, "queue", log);
   const ref = maintenanceQueue(catalog);
   const queue = new Queue<MaintenanceJob>(ref.name, {
     connection,
@@ -84,10 +86,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       ...(options.tools ? { tools: options.tools } : {}),
     }),
   });
-  let consumer: ReturnType<typeof startMaintenanceWorker> | undefined;
+  let consumer: ReturnType<typeof startMaintenanceConsumer> | undefined;
   try {
     const schedules = await syncJobSchedulers(queue, schedulesOf(config), config.SCHEDULE_TIMEZONE);
-    consumer = startMaintenanceWorker({
+    consumer = startMaintenanceConsumer({
       redis,
       catalog,
       runner,

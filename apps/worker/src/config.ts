@@ -1,3 +1,5 @@
+import { partitionsAheadEnv } from "@accounts/db";
+import { queueEnv } from "@accounts/queue";
 import { commonEnv, loadConfig } from "@accounts/runtime";
 import { webhookPolicyEnv } from "@accounts/webhooks";
 import { z } from "zod";
@@ -5,6 +7,7 @@ import { z } from "zod";
 /** The worker's configuration, parsed once from the environment at start. */
 export const workerEnvSchema = z.object({
   ...commonEnv,
+  ...queueEnv,
   /** Port of /health, /ready and /metrics. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9101),
   /** How long a failed operation stays readable as `failed` (an operator retries it meanwhile). */
@@ -19,12 +22,14 @@ export const workerEnvSchema = z.object({
   ABSORB_MAX_JOBS: z.coerce.number().int().min(0).max(1000).default(100),
   /** Most operations in one transaction when absorbing waiting jobs. */
   ABSORB_MAX_OPERATIONS: z.coerce.number().int().min(1).max(20_000).default(2000),
+  /** The horizon of the partitions the worker creates when a write finds its own missing. */
+  ...partitionsAheadEnv,
   /** Milliseconds a partition job's lock lasts without renewal before another worker may take it. */
   PARTITION_LOCK_MS: z.coerce.number().int().min(5000).default(10_000),
   ...webhookPolicyEnv,
   /** Webhook deliveries in flight per worker process. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  /** Total time of one delivery attempt (connect, TLS, request, answer); API.md says 10 s. */
+  /** Total time of one delivery attempt (connect, TLS, request, answer); docs/api.md says 10 s. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Seconds between two sweeps of the webhook outbox. */
   OUTBOX_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(10),

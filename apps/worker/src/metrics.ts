@@ -6,6 +6,7 @@ import {
   Histogram,
   LATENCY_BUCKETS_SECONDS,
   observeDatabasePool,
+  operationCounters,
   type PoolStats,
   type RecentLatency,
   type Registry,
@@ -14,10 +15,9 @@ import type { ApplySummary } from "./partitions/applyJob.ts";
 import type { JobObserver } from "./partitions/observeJob.ts";
 
 /** Kinds of infrastructure error counted in `accounts_operation_errors_total{kind}` by the worker. */
-export const WORKER_ERROR_KINDS = ["transient", "failed_operation", "failed_job"] as const;
-export type WorkerErrorKind = (typeof WORKER_ERROR_KINDS)[number];
+const WORKER_ERROR_KINDS = ["transient", "failed_operation", "failed_job"] as const;
 
-export const WEBHOOK_OUTCOMES = ["delivered", "failed", "refused"] as const;
+const WEBHOOK_OUTCOMES = ["delivered", "failed", "refused"] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 const FINAL_STATUSES = ["applied", "rejected", "failed"] as const;
@@ -60,12 +60,7 @@ export interface WorkerMetrics {
  */
 export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSources = {}): WorkerMetrics {
   const registers = [registry];
-  const operations = new Counter({
-    name: "accounts_operation_total",
-    help: "Operations by type and status: accepted (API: stored on a queue), applied, rejected or failed (worker).",
-    labelNames: ["operation", "status"] as const,
-    registers,
-  });
+  const { operations, errors } = operationCounters(registry);
   // Children made once: counting a batch is a map lookup per operation.
   const byTypeAndStatus = new Map<OperationType, Map<FinalStatus, ReturnType<typeof operations.labels>>>();
   for (const type of OPERATION_TYPES) {
@@ -77,12 +72,6 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
     name: "accounts_operation_duration_seconds",
     help: "Time from accepting an operation (202) to the commit that made it final (applied or rejected).",
     buckets: [...LATENCY_BUCKETS_SECONDS],
-    registers,
-  });
-  const errors = new Counter({
-    name: "accounts_operation_errors_total",
-    help: "Infrastructure errors around operations, by kind (worker: transient, failed_operation, failed_job).",
-    labelNames: ["kind"] as const,
     registers,
   });
   const errorOf = new Map(WORKER_ERROR_KINDS.map((kind) => [kind, errors.labels(kind)]));

@@ -20,10 +20,10 @@ import {
   createPool,
   type Db,
   insertMaintenanceRun,
-  newPendingOperation,
 } from "@accounts/db";
 import { databaseUrl, dropDatabase } from "@accounts/devstack";
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation } from "@accounts/domain";
 import { useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,7 +79,7 @@ async function seed(db: Db): Promise<void> {
   });
   await applyOperationBatch(db, {
     partition: 0,
-    operations: requests.map((request) => newPendingOperation(request, "cl_seed", "h")),
+    operations: requests.map((request) => newQueuedOperation(request, "cl_seed", "h")),
     scales: new Map([
       ["BTC", 8],
       ["USDT", 6],

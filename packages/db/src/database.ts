@@ -1,5 +1,5 @@
 import type { BalanceView } from "@accounts/domain";
-import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Selectable } from "kysely";
 
 /**
  * Kysely's view of the schema. `numeric` columns are decimal strings (pg returns them as text and we
@@ -124,4 +124,3 @@ export interface Database {
 }
 
 export type OperationRow = Selectable<OperationsTable>;
-export type NewAuditLog = Insertable<AuditLogTable>;

@@ -49,15 +49,24 @@ function sqlState(error: unknown): string | undefined {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** True when the failure is transient: retry the same work later, never reject it. */
-export function isRetryableDatabaseError(error: unknown): boolean {
-  if (error instanceof VersionConflictError) return true;
-  const state = sqlState(error);
-  if (state) return RETRYABLE_SQLSTATES.has(state) || RETRYABLE_SQLSTATES.has(state.slice(0, 2));
+/** True when `state` is one of `states`, given as exact codes or two-character classes. */
+function inStates(state: string, states: { has(code: string): boolean }): boolean {
+  return states.has(state) || states.has(state.slice(0, 2));
+}
+
+/** A failure without an SQLSTATE that says the connection failed (refused, cut, timed out). */
+function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && RETRYABLE_NODE_CODES.has(code)) return true;
   const message = error instanceof Error ? error.message : String(error);
   return RETRYABLE_MESSAGES.some((text) => message.includes(text));
+}
+
+/** True when the failure is transient: retry the same work later, never reject it. */
+export function isRetryableDatabaseError(error: unknown): boolean {
+  if (error instanceof VersionConflictError) return true;
+  const state = sqlState(error);
+  return state ? inStates(state, RETRYABLE_SQLSTATES) : isConnectionFailure(error);
 }
 
 /** SQLSTATEs (codes or classes) of a server that is down, restarting or out of connections. */
@@ -74,11 +83,7 @@ const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "08", "53"]);
  */
 export function isDatabaseUnavailableError(error: unknown): boolean {
   const state = sqlState(error);
-  if (state) return UNAVAILABLE_SQLSTATES.has(state) || UNAVAILABLE_SQLSTATES.has(state.slice(0, 2));
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && RETRYABLE_NODE_CODES.has(code)) return true;
-  const message = error instanceof Error ? error.message : String(error);
-  return RETRYABLE_MESSAGES.some((text) => message.includes(text));
+  return state ? inStates(state, UNAVAILABLE_SQLSTATES) : isConnectionFailure(error);
 }
 
 /** True when an insert found no time partition for its row (the scheduler fell behind). */

@@ -21,12 +21,7 @@ export {
   type InvariantReport,
   type InvariantViolation,
 } from "./ledger/checkLedgerInvariants.ts";
-export {
-  type BatchInput,
-  newPendingOperation,
-  type OperationOutcome,
-  type PendingOperation,
-} from "./ledger/types.ts";
+export type { BatchInput, OperationOutcome } from "./ledger/types.ts";
 export {
   claimMaintenanceRun,
   type RunClaim,
@@ -58,6 +53,7 @@ export {
   type MaintenanceRunStatus,
   type MaintenanceTrigger,
 } from "./maintenance/maintenanceRun.ts";
+export { partitionsAheadEnv } from "./maintenance/partitionsAheadEnv.ts";
 export { type ArchiverStatus, readArchiverStatus } from "./maintenance/readArchiverStatus.ts";
 export { VACUUM_TABLES, type VacuumTable, vacuumAnalyze } from "./maintenance/vacuumAnalyze.ts";
 export { migrateToLatest } from "./migrator.ts";
@@ -70,4 +66,4 @@ export { findStaleOutbox } from "./webhooks/findStaleOutbox.ts";
 export { insertDeliveryAttempt, type NewDeliveryAttempt } from "./webhooks/insertDeliveryAttempt.ts";
 export { type DeliveryAttemptRow, listDeliveries } from "./webhooks/listDeliveries.ts";
 export { OUTBOX_COLUMNS, type OutboxRow } from "./webhooks/outboxRow.ts";
-export { OUTBOX_SWEEP_LOCK_KEY, tryLockOutboxSweep } from "./webhooks/tryLockOutboxSweep.ts";
+export { tryLockOutboxSweep } from "./webhooks/tryLockOutboxSweep.ts";

@@ -1,10 +1,10 @@
 /**
  * Account identity. A balance row is identified by (userId, currency). System accounts start with
  * `@` and are sharded per partition (`@external:07`) so that no single system row is shared by all
- * partitions and becomes the hottest row in the database (DESIGN.md, guarantee 5).
+ * partitions and becomes the hottest row in the database (docs/architecture.md, guarantee 5).
  */
 
-export const SYSTEM_PREFIX = "@";
+const SYSTEM_PREFIX = "@";
 
 /** The `@external` account of one partition: the counterparty of every deposit and withdrawal. */
 export function externalAccountId(partition: number): string {

@@ -4,7 +4,7 @@ const BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /** `op_`, a ULID (26 characters) and the partition (2 characters of base32, so at most 1024). */
 export const OPERATION_ID_PATTERN = /^op_[0-9A-HJKMNP-TV-Z]{28}$/;
-export const MAX_ID_PARTITIONS = 1024;
+const MAX_ID_PARTITIONS = 1024;
 
 /**
  * A new operation id: `op_`, a ULID whose time part IS the acceptance time (read it back with

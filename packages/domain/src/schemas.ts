@@ -2,17 +2,17 @@ import { z } from "zod";
 import { AMOUNT_PATTERN, MAX_SIGNIFICANT_DIGITS } from "./money.ts";
 
 /**
- * The request schemas of operations, exactly as API.md states them. The API validates with these,
+ * The request schemas of operations, exactly as docs/api.md states them. The API validates with these,
  * derives its OpenAPI document from them, and the queue payloads carry the parsed result.
  * Scale checks need the currency table, so they happen after this parse (see `postings.ts`).
  */
 
-export const USER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const USER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const CURRENCY_PATTERN = /^[A-Z0-9]{2,12}$/;
-export const METADATA_MAX_BYTES = 2048;
-export const MAX_POSTINGS = 64;
+const METADATA_MAX_BYTES = 2048;
+const MAX_POSTINGS = 64;
 
-export const userIdSchema = z
+const userIdSchema = z
   .string()
   .regex(USER_ID_PATTERN, "userId must be 1-64 characters of A-Z a-z 0-9 _ . -")
   .meta({
@@ -20,12 +20,12 @@ export const userIdSchema = z
     example: "alice",
   });
 
-export const currencyCodeSchema = z
+const currencyCodeSchema = z
   .string()
   .regex(CURRENCY_PATTERN, "currency must be 2-12 characters of A-Z 0-9")
   .meta({ description: "A registered currency code.", example: "BTC" });
 
-export const amountSchema = z
+const amountSchema = z
   .string()
   .regex(AMOUNT_PATTERN, {
     message: 'amount must be a decimal string like "12.5" (no sign, exponent or leading zeros)',
@@ -42,11 +42,10 @@ export const amountSchema = z
     example: "0.1",
   });
 
-export const bucketSchema = z.enum(["available", "reserved"]);
+const bucketSchema = z.enum(["available", "reserved"]);
 export type Bucket = z.infer<typeof bucketSchema>;
 
-export const accountRefSchema = z.strictObject({ userId: userIdSchema, currency: currencyCodeSchema });
-export type AccountRef = z.infer<typeof accountRefSchema>;
+const accountRefSchema = z.strictObject({ userId: userIdSchema, currency: currencyCodeSchema });
 
 /** Size of `value` as JSON in bytes, or Infinity when it is nested too deeply to serialise. */
 function jsonBytes(value: unknown): number {
@@ -68,7 +67,7 @@ export const metadataSchema = z
   )
   .meta({ description: "Any JSON object up to 2 KiB, stored and returned as given." });
 
-export const callbackUrlSchema = z
+const callbackUrlSchema = z
   .string()
   .max(2048)
   .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
@@ -110,15 +109,14 @@ export const releaseSchema = z.strictObject({
   ...common,
 });
 
-export const postingEndSchema = z.strictObject({ userId: userIdSchema, bucket: bucketSchema });
+const postingEndSchema = z.strictObject({ userId: userIdSchema, bucket: bucketSchema });
 
-export const postingSchema = z.strictObject({
+const postingSchema = z.strictObject({
   from: postingEndSchema,
   to: postingEndSchema,
   currency: currencyCodeSchema,
   amount: amountSchema,
 });
-export type PostingRequest = z.infer<typeof postingSchema>;
 
 export const transferSchema = z.strictObject({
   type: z.literal("transfer"),
@@ -137,6 +135,19 @@ export const operationRequestSchema = z.discriminatedUnion("type", [
 export type OperationRequest = z.infer<typeof operationRequestSchema>;
 export type OperationType = OperationRequest["type"];
 export const OPERATION_TYPES = ["credit", "debit", "reserve", "release", "transfer"] as const;
+
+/** Every currency a request names, in the order it names them. */
+export function currenciesOf(request: OperationRequest): string[] {
+  return request.type === "transfer" ? request.postings.map((p) => p.currency) : [request.account.currency];
+}
+
+/**
+ * An Idempotency-Key: 1 to 255 visible ASCII characters, scoped to the client that sends it (the
+ * `Idempotency-Key` header of a single submission, `idempotencyKey` of a batch item).
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, "an idempotency key must be 1-255 visible ASCII characters");
 
 export const REJECTION_CODES = [
   "insufficient_funds",

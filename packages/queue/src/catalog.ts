@@ -39,23 +39,7 @@ export const MAINTENANCE_TASKS = [
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export const JOB_NAMES = { apply: "apply", deliver: "deliver", ...taskJobNames() } as const;
-export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 export type QueueKind = "partition" | "webhooks" | "maintenance";
-
-/** Which kind of queue carries each job (exhaustive: a new job name fails to compile until placed). */
-export const QUEUE_OF_JOB: Record<JobName, QueueKind> = {
-  apply: "partition",
-  deliver: "webhooks",
-  backup: "maintenance",
-  vacuum: "maintenance",
-  partitions: "maintenance",
-  "prune-logs": "maintenance",
-  reconcile: "maintenance",
-  "backup-full": "maintenance",
-  "backup-diff": "maintenance",
-  "backup-incr": "maintenance",
-  "archive-check": "maintenance",
-};
 
 function taskJobNames(): { [K in MaintenanceTask]: K } {
   return {
@@ -71,8 +55,12 @@ function taskJobNames(): { [K in MaintenanceTask]: K } {
   };
 }
 
-function ref(catalog: Catalog, name: string): QueueRef {
-  return { name, prefix: `${catalog.namespace}:{${name}}` };
+function ref(namespace: string, name: string): QueueRef {
+  return { name, prefix: `${namespace}:{${name}}` };
+}
+
+function partitionName(partition: number): string {
+  return `ops-${String(partition).padStart(2, "0")}`;
 }
 
 /** Partition queue `p` (`ops-00` ... ): applies the operations routed to partition p, in order. */
@@ -80,7 +68,16 @@ export function partitionQueue(catalog: Catalog, partition: number): QueueRef {
   if (!Number.isInteger(partition) || partition < 0 || partition >= catalog.partitions) {
     throw new RangeError(`partition ${partition} outside 0..${catalog.partitions - 1}`);
   }
-  return ref(catalog, `ops-${String(partition).padStart(2, "0")}`);
+  return ref(catalog.namespace, partitionName(partition));
+}
+
+/**
+ * The key prefix of partition `p`, with its hash tag (`acct:{ops-07}`): the prefix of its queue,
+ * and of every other key that must share the queue's Redis Cluster slot (the operations' accepted
+ * records, written in the same MULTI as their job).
+ */
+export function partitionKeyPrefix(namespace: string, partition: number): string {
+  return ref(namespace, partitionName(partition)).prefix;
 }
 
 export function allPartitionQueues(catalog: Catalog): QueueRef[] {
@@ -88,11 +85,11 @@ export function allPartitionQueues(catalog: Catalog): QueueRef[] {
 }
 
 export function webhooksQueue(catalog: Catalog): QueueRef {
-  return ref(catalog, "webhooks");
+  return ref(catalog.namespace, "webhooks");
 }
 
 export function maintenanceQueue(catalog: Catalog): QueueRef {
-  return ref(catalog, "maintenance");
+  return ref(catalog.namespace, "maintenance");
 }
 
 export function allQueues(catalog: Catalog): QueueRef[] {

@@ -1,26 +1,31 @@
 import { createHash } from "node:crypto";
 import { operationIdTime, partitionOfOperationId } from "@accounts/domain";
+import { partitionKeyPrefix } from "./catalog.ts";
 import type { RedisClient } from "./connection.ts";
 
 /**
- * What Redis knows about operations that are not final in PostgreSQL yet, and the idempotency keys.
+ * What Redis knows about operations that are not final in PostgreSQL yet ("pending" records), and
+ * the idempotency keys. An operation waiting in a job is a `QueuedOperation`; its pending record is
+ * what a poll reads until the operation is final.
  *
  * - `{ns}:idem:{clientId}:{sha256(key)}` = `opId|requestHash`, written with SET NX GET before the
  *   operation is queued. It maps a client's Idempotency-Key to the operation id it got the first time.
  * - `{ns}:{ops-07}:pending:{minute}`: a hash per partition and acceptance minute, field = operation
- *   id, value = `clientId|type`. Written (one HSET per job) only AFTER the job is stored: "accepted".
- *   The worker deletes the fields (one HDEL per job) once the operations are final in PostgreSQL.
- *   The partition and the minute come from the operation id, so a poll finds the field directly.
+ *   id, value = `clientId|type`: "accepted". Written in the SAME MULTI/EXEC as the job that carries
+ *   the operations (storeApplyJob.ts; the key shares the partition queue's hash tag, hence its
+ *   Redis Cluster slot), so Redis holds both or neither: an acknowledged operation is always
+ *   readable. The worker deletes the fields (one HDEL per job) once the operations are final in
+ *   PostgreSQL. The partition and the minute come from the operation id, so a poll finds the field
+ *   directly.
  * - `{ns}:failed:{opId}` = `clientId|type|problem`: applying hit an error that retries did not cure.
  *
- * The states are designed so that a crash at any point is repaired by the caller's retry: the
- * pending field is written only after the job is stored, so an idempotency record without one
- * means "maybe never queued" and a retry with the same key queues the same id again. Queuing an id
- * twice is harmless: the worker applies an id once (its primary key in PostgreSQL).
+ * A crash at any point is repaired by the caller's retry: an idempotency record without a pending
+ * record means "never queued" (or already final in PostgreSQL), and a retry with the same key
+ * queues the same id again. Queuing an id twice is harmless: the worker applies an id once (its
+ * primary key in PostgreSQL).
  *
  * One command per job rather than per operation: per-operation records measured at a tenth of the
- * accept path's CPU. The price is a rare leftover field when a worker finishes a job before the API's
- * HSET of it lands; it only costs memory until the hash expires (a reader checks PostgreSQL first).
+ * accept path's CPU.
  */
 
 export interface OperationStateStore {
@@ -49,10 +54,10 @@ function idemKey(store: OperationStateStore, clientId: string, idempotencyKey: s
   return `${store.namespace}:idem:${clientId}:${digest}`;
 }
 
-/** The pending hash of an operation: its partition's hash tag, and its acceptance minute. */
+/** The pending hash of an operation: its partition's key prefix, and its acceptance minute. */
 function pendingKey(store: OperationStateStore, operationId: string): string {
-  const partition = String(partitionOfOperationId(operationId)).padStart(2, "0");
-  return `${store.namespace}:{ops-${partition}}:pending:${Math.floor(operationIdTime(operationId) / 60_000)}`;
+  const prefix = partitionKeyPrefix(store.namespace, partitionOfOperationId(operationId));
+  return `${prefix}:pending:${Math.floor(operationIdTime(operationId) / 60_000)}`;
 }
 
 function failedKey(store: OperationStateStore, operationId: string): string {
@@ -112,8 +117,36 @@ export async function releaseIdempotencyKey(
   await store.redis.del(idemKey(store, clientId, idempotencyKey));
 }
 
+/** One HSET (and EXPIRE) of pending records: the fields of one pending hash. */
+export interface PendingRecordWrite {
+  key: string;
+  /** Operation id to `clientId|type`. */
+  fields: Record<string, string>;
+  ttlSeconds: number;
+}
+
 /**
- * Marks operations accepted: their job is stored. Call only after the queue acknowledged the job.
+ * The writes that mark `operations` accepted, one per pending hash. Queued into the MULTI that
+ * stores their job (storeApplyJob.ts), or written on their own by {@link markAccepted}.
+ *
+ * @example
+ * pendingRecordWrites(store, [{ id: "op_...07", clientId: "cl_1", type: "credit" }])
+ * // [{ key: "acct:{ops-07}:pending:29746560", fields: { "op_...07": "cl_1|credit" }, ttlSeconds: 86400 }]
+ */
+export function pendingRecordWrites(
+  store: OperationStateStore,
+  operations: readonly PendingOperationRef[],
+): PendingRecordWrite[] {
+  return [...byPendingKey(store, operations)].map(([key, group]) => {
+    const fields: Record<string, string> = {};
+    for (const op of group) fields[op.id] = `${op.clientId}|${op.type}`;
+    return { key, fields, ttlSeconds: store.ttlSeconds };
+  });
+}
+
+/**
+ * Marks operations accepted on their own, outside the MULTI of a job: for records that cannot share
+ * their job's slot (see storeApplyJob.ts) and for tests.
  *
  * @example
  * await markAccepted(store, [{ id: "op_...07", clientId: "cl_1", type: "credit" }])
@@ -123,11 +156,9 @@ export async function markAccepted(
   operations: readonly PendingOperationRef[],
 ): Promise<void> {
   await Promise.all(
-    [...byPendingKey(store, operations)].map(async ([key, group]) => {
-      const fields: string[] = [];
-      for (const op of group) fields.push(op.id, `${op.clientId}|${op.type}`);
-      await store.redis.hset(key, ...fields);
-      await store.redis.expire(key, store.ttlSeconds);
+    pendingRecordWrites(store, operations).map(async (write) => {
+      await store.redis.hset(write.key, write.fields);
+      await store.redis.expire(write.key, write.ttlSeconds);
     }),
   );
 }

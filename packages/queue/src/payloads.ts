@@ -1,4 +1,4 @@
-import { OPERATION_ID_PATTERN, operationRequestSchema } from "@accounts/domain";
+import { OPERATION_ID_PATTERN, operationRequestSchema, type QueuedOperation } from "@accounts/domain";
 import { z } from "zod";
 import { MAINTENANCE_TASKS } from "./catalog.ts";
 
@@ -7,7 +7,8 @@ import { MAINTENANCE_TASKS } from "./catalog.ts";
  * deploy can read jobs written by the previous release.
  */
 
-export const queuedOperationSchema = z.object({
+/** A {@link QueuedOperation} as a job carries it. */
+const queuedOperationSchema = z.object({
   id: z.string().regex(OPERATION_ID_PATTERN),
   clientId: z.string().min(1),
   idempotencyKey: z.string().nullable(),
@@ -15,8 +16,7 @@ export const queuedOperationSchema = z.object({
   requestHash: z.string().min(1),
   /** Acceptance time, ms since the epoch. */
   acceptedAt: z.number().int().positive(),
-});
-export type QueuedOperation = z.infer<typeof queuedOperationSchema>;
+}) satisfies z.ZodType<QueuedOperation>;
 
 /** `apply` on a partition queue: operations in acceptance order, applied in one transaction. */
 export const applyJobSchema = z.object({

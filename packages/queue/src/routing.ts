@@ -17,7 +17,7 @@ export function fnv1a32(text: string): number {
  * The partition of a user: `fnv1a32(userId) mod partitions`.
  *
  * @example
- * partitionOfUser("alice", 16) // 11
+ * partitionOfUser("alice", 16) // 7
  */
 export function partitionOfUser(userId: string, partitions: number): number {
   if (!Number.isInteger(partitions) || partitions < 1)
@@ -26,7 +26,7 @@ export function partitionOfUser(userId: string, partitions: number): number {
 }
 
 /** The user an operation is ordered by: its account, or the sender of a transfer's first posting. */
-export function routingUser(request: OperationRequest): string {
+function routingUser(request: OperationRequest): string {
   return request.type === "transfer"
     ? (request.postings[0] as { from: { userId: string } }).from.userId
     : request.account.userId;
@@ -37,7 +37,7 @@ export function routingUser(request: OperationRequest): string {
  * partition, and a partition applies its jobs one at a time in order: that is the per-account order.
  *
  * @example
- * partitionOf({ type: "credit", account: { userId: "alice", currency: "BTC" }, amount: "1" }, 16) // 11
+ * partitionOf({ type: "credit", account: { userId: "alice", currency: "BTC" }, amount: "1" }, 16) // 7
  */
 export function partitionOf(request: OperationRequest, partitions: number): number {
   return partitionOfUser(routingUser(request), partitions);

@@ -40,27 +40,13 @@ export const booleanFlag = (fallback: boolean) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : ["true", "1", "yes"].includes(value)));
 
-/** The variables every process reads: where PostgreSQL and Redis are, and how the queues are laid out. */
+/**
+ * The variables every process reads: where PostgreSQL is, and how it logs. (The queues' own, Redis
+ * included, are `queueEnv` of @accounts/queue.)
+ */
 export const commonEnv = {
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "must be a redis:// URL")
-    .default("redis://127.0.0.1:6379"),
-  REDIS_CLUSTER_NODES: commaList,
-  QUEUE_NAMESPACE: z
-    .string()
-    .regex(/^[a-z0-9_-]{1,32}$/)
-    .default("acct"),
-  PARTITIONS: z.coerce.number().int().min(1).max(256).default(16),
-  /** How long an Idempotency-Key is honoured, and how long an accepted operation may wait to be applied. */
-  IDEMPOTENCY_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 86400)
-    .default(86400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**
    * `/health` reports `performance: degraded` when the p95 of the last minute's accept latency (API)

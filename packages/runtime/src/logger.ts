@@ -1,10 +1,11 @@
+import { Writable } from "node:stream";
 import { type Logger, pino } from "pino";
 
 /**
  * Paths never written to logs. Keys and secrets are also never passed to a logger on purpose; this
  * list is the safety net for an object logged whole by mistake.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   "authorization",
   "*.authorization",
   "headers.authorization",
@@ -49,6 +50,29 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination ?? process.stdout,
   );
+}
+
+/** One JSON line of a log, parsed. */
+export type LogLine = { level?: string; msg?: string } & Record<string, unknown>;
+
+/**
+ * A logger that keeps its lines in memory, parsed, so that a test can read what a component logged.
+ *
+ * @example
+ * const { log, lines } = capturingLogger();
+ * new ThrottledLog(log, { intervalMs: 1000 }).warn("k", {}, "again");
+ * lines // [{ level: "warn", msg: "again", service: "test", ... }]
+ */
+export function capturingLogger(level = "debug"): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line) lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { log: createLogger({ service: "test", level, destination }), lines };
 }
 
 export type { Logger } from "pino";

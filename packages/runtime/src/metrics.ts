@@ -1,5 +1,5 @@
 import { totalmem } from "node:os";
-import { collectDefaultMetrics, Gauge, Registry as PromRegistry, type Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry as PromRegistry, type Registry } from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry } from "prom-client";
 
@@ -14,6 +14,35 @@ export const LATENCY_BUCKETS_SECONDS = [
 
 /** Buckets of batch sizes (operations per queue job): 1 to the largest coalesced job. */
 export const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] as const;
+
+/**
+ * The two operation series that the API and the worker both write (the API `accepted` and
+ * `accept_unavailable`, the worker the final statuses and its errors), defined once so that their
+ * help and labels agree whichever process exposes them.
+ *
+ * @example
+ * const { operations, errors } = operationCounters(registry);
+ * operations.labels("credit", "accepted").inc();
+ */
+export function operationCounters(registry: Registry): {
+  operations: Counter<"operation" | "status">;
+  errors: Counter<"kind">;
+} {
+  return {
+    operations: new Counter({
+      name: "accounts_operation_total",
+      help: "Operations by type and status: accepted (API: stored on a queue), applied, rejected or failed (worker).",
+      labelNames: ["operation", "status"] as const,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: "accounts_operation_errors_total",
+      help: "Infrastructure errors around operations, by kind: accept_unavailable (API: a submission refused with 503), transient, failed_operation, failed_job (worker).",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+  };
+}
 
 /** What the pool gauges read of a pg Pool (structural, so this package needs no pg). */
 export interface PoolStats {

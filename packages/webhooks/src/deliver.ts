@@ -27,7 +27,7 @@ export interface WebhookSender {
 }
 
 export interface WebhookSenderOptions {
-  /** Total time for connect, TLS, request and answer (API.md: 10 s). */
+  /** Total time for connect, TLS, request and answer (docs/api.md: 10 s). */
   timeoutMs?: number;
   /** Idle keep-alive connections are closed after this (below the usual 5 s server keep-alive). */
   keepAliveMs?: number;

@@ -1,5 +1,5 @@
 /**
- * When a failed delivery is tried again. API.md promises retries "with exponential backoff and
+ * When a failed delivery is tried again. docs/api.md promises retries "with exponential backoff and
  * jitter for at least 24 hours":
  *
  * - the n-th retry waits `min(1 s * 2^(n-1), 1 h)`, times a jitter factor drawn uniformly from
@@ -10,10 +10,10 @@
  *   first (24 h 6 min), which `minimumRetryWindowMs` computes and a unit test checks.
  */
 
-export const RETRY_BASE_MS = 1_000;
+const RETRY_BASE_MS = 1_000;
 export const RETRY_CAP_MS = 3_600_000;
 /** The jitter factor is drawn from [1 - RETRY_JITTER, 1 + RETRY_JITTER). */
-export const RETRY_JITTER = 0.25;
+const RETRY_JITTER = 0.25;
 /** Attempts of one delivery in total (the first and 43 retries). */
 export const DELIVERY_ATTEMPTS = 44;
 /** The BullMQ backoff type whose delays `retryDelayMs` computes (a Worker `backoffStrategy`). */

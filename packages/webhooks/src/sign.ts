@@ -5,7 +5,7 @@ import { createHmac } from "node:crypto";
  * `base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))` with the client's secret and compares.
  */
 
-export const WEBHOOK_SECRET_PREFIX = "whsec_";
+const WEBHOOK_SECRET_PREFIX = "whsec_";
 
 /** The three headers a signed webhook carries (a type alias, so it fits a plain header record). */
 export type WebhookSignatureHeaders = {

@@ -7,21 +7,15 @@
  * Starts its own PostgreSQL (durable settings: fsync and synchronous_commit on) in a temporary folder,
  * or uses DATABASE_URL when set (it then writes accounts named bench-*).
  */
+
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  applyOperationBatch,
-  createDb,
-  createPool,
-  type Db,
-  migrateToLatest,
-  newPendingOperation,
-  type PendingOperation,
-} from "@accounts/db";
+import { applyOperationBatch, createDb, createPool, type Db, migrateToLatest } from "@accounts/db";
 import { createDatabase, databaseUrl, type PostgresServer, startPostgres } from "@accounts/devstack";
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation, type QueuedOperation } from "@accounts/domain";
 import type pg from "pg";
 
 const { values: args } = parseArgs({
@@ -64,8 +58,8 @@ function makeRequest(workload: "uniform" | "hot", i: number): OperationRequest {
     : { type: "reserve", account, amount: "0.01" };
 }
 
-function pending(request: OperationRequest): PendingOperation {
-  return newPendingOperation(request, "bench");
+function pending(request: OperationRequest): QueuedOperation {
+  return newQueuedOperation(request, "bench");
 }
 
 async function seed(db: Db): Promise<void> {

@@ -10,7 +10,6 @@ import {
   type Db,
   ensureBootstrapClient,
   migrateToLatest,
-  newPendingOperation,
 } from "@accounts/db";
 import {
   type AppProcess,
@@ -24,7 +23,7 @@ import {
   startPostgres,
   startRedis,
 } from "@accounts/devstack";
-import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation, type OperationRequest } from "@accounts/domain";
 import { buildAppsForTests, REPO_ROOT } from "@accounts/tests/harness";
 import type pg from "pg";
 import { BASELINE_SCHEMA } from "../baseline/schema.ts";
@@ -227,16 +226,16 @@ async function seedSystemUnderTest(db: Db, log: (line: string) => void): Promise
     log(`seeding the system under test: ${start * 2}/${ACCOUNTS * 2} balances`);
     const operations = [];
     for (let k = start; k < start + 1000; k++) {
-      operations.push(newPendingOperation(credit(userName(k), "USDT", "100000000"), "seed"));
-      operations.push(newPendingOperation(credit(userName(k), "BTC", "1000000"), "seed"));
+      operations.push(newQueuedOperation(credit(userName(k), "USDT", "100000000"), "seed"));
+      operations.push(newQueuedOperation(credit(userName(k), "BTC", "1000000"), "seed"));
     }
     await applyOperationBatch(db, { partition: 0, operations, scales, likelyFresh: true });
   }
   await applyOperationBatch(db, {
     partition: 0,
     operations: [
-      newPendingOperation(credit(HOT_USER, "USDT", "100000000000"), "seed"),
-      newPendingOperation(credit(FEE_USER, "USDT", "1"), "seed"),
+      newQueuedOperation(credit(HOT_USER, "USDT", "100000000000"), "seed"),
+      newQueuedOperation(credit(FEE_USER, "USDT", "1"), "seed"),
     ],
     scales,
   });

@@ -14,9 +14,9 @@ import {
   type ServerAppName,
 } from "@accounts/devstack";
 import { buildAppsForTests, REPO_ROOT } from "@accounts/tests/harness";
-import { parseFlags } from "../../load/cliFlags.ts";
-import { startOwnServers } from "../../load/ownServers.ts";
-import { table } from "../../load/textTable.ts";
+import { parseFlags } from "../../loadKit/cliFlags.ts";
+import { startOwnServers } from "../../loadKit/ownServers.ts";
+import { table } from "../../loadKit/textTable.ts";
 import { cpuSeconds } from "../http/measure.ts";
 
 const flags = parseFlags(process.argv.slice(2), { restarts: 5 });

@@ -65,7 +65,7 @@ export interface CallOptions {
   anonymous?: boolean;
 }
 
-/** RFC 3339 UTC with milliseconds, as API.md promises for every timestamp. */
+/** RFC 3339 UTC with milliseconds, as docs/api.md promises for every timestamp. */
 export const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**

@@ -1,5 +1,6 @@
-import { applyOperationBatch, type Db, isRetryableDatabaseError, newPendingOperation } from "@accounts/db";
+import { applyOperationBatch, type Db, isRetryableDatabaseError } from "@accounts/db";
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation } from "@accounts/domain";
 
 const scales = new Map([["USD", 2]]);
 
@@ -10,7 +11,7 @@ const scales = new Map([["USD", 2]]);
 export async function seedLoadAccounts(db: Db, users: number): Promise<void> {
   for (let start = 0; start < users; start += 1000) {
     const operations = Array.from({ length: Math.min(1000, users - start) }, (_, k) =>
-      newPendingOperation(
+      newQueuedOperation(
         { type: "credit", account: { userId: `load-${start + k}`, currency: "USD" }, amount: "1000" },
         "load",
       ),
@@ -51,7 +52,7 @@ export async function applyLoad(
           i % 4 === 0
             ? { type: "reserve", account, amount: "0.01" }
             : { type: "credit", account, amount: "0.01" };
-        return newPendingOperation(request, "load");
+        return newQueuedOperation(request, "load");
       });
       let outcomes: Awaited<ReturnType<typeof applyOperationBatch>>;
       try {

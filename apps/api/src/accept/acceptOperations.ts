@@ -1,12 +1,16 @@
 import type { Db } from "@accounts/db";
-import { newOperationId, type OperationRequest, type OperationView, operationIdTime } from "@accounts/domain";
+import {
+  newOperationId,
+  type OperationRequest,
+  type OperationView,
+  operationIdTime,
+  type QueuedOperation,
+} from "@accounts/domain";
 import {
   claimIdempotencyKey,
   isRedisCommandUnsent,
-  markAccepted,
   type OperationStateStore,
   partitionOf,
-  type QueuedOperation,
   releaseIdempotencyKey,
 } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
@@ -51,9 +55,11 @@ interface Planned {
  * Accepts operations for one client: idempotency first, then the operations to queue are handed to
  * the coalescer by partition, in request order, and answered once their job is stored.
  *
- * Crash safety: the idempotency record is written before the job, the "accepted" record after it.
- * A retry that finds the first without the second queues the same id again (harmless: an id is
- * applied once), so a caller never believes in an operation that no worker will apply.
+ * Crash safety: the idempotency record is written before the job; the job and the operations'
+ * pending records are stored together (one MULTI). A retry that finds the idempotency record
+ * without a pending one (nor a row in PostgreSQL) queues the same id again (harmless: an id is
+ * applied once), so a caller never believes in an operation that no worker will apply, and an
+ * operation it was told is accepted is always readable.
  */
 export async function acceptOperations(
   deps: AcceptDeps,
@@ -138,18 +144,6 @@ export async function acceptOperations(
           partition,
           plans.map((p) => p.op),
         );
-        // The job is stored: these operations are accepted, whatever becomes of their records (on a
-        // cluster they live on other nodes than the job). Without a record a poll answers 404 until
-        // the operation is applied, and a replay queues the same id again, which applies once.
-        await markAccepted(
-          deps.states,
-          plans.map((p) => ({ id: p.op.id, clientId, type: p.op.request.type })),
-        ).catch((error: unknown) => {
-          deps.log.warn(
-            { err: error, partition },
-            "operations stored, but their accepted records were not written",
-          );
-        });
         for (const p of plans) {
           results[p.index] = {
             kind: "accepted",

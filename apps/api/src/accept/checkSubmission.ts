@@ -1,22 +1,29 @@
-import type { OperationRequest } from "@accounts/domain";
-import { ApiError, type FieldError } from "../http/errors.ts";
+import { currenciesOf, type OperationRequest } from "@accounts/domain";
+import type { FieldError } from "../http/errors.ts";
 import type { ApiServices } from "../services.ts";
-import { currenciesOf, validateAmounts } from "./validateAmounts.ts";
+import { validateAmounts } from "./validateAmounts.ts";
+
+/** Why a submission is refused before anything is stored. */
+export type SubmissionRefusal =
+  /** Redis is too full to take more jobs safely: 503, retry later. */
+  | { kind: "full" }
+  /** An amount, currency or callback URL is not acceptable: 400 listing every problem. */
+  | { kind: "invalid"; errors: FieldError[] };
+
+/** Field errors listed in one answer, at most. */
+const MAX_FIELD_ERRORS = 100;
 
 /**
  * What is checked after the schema and before anything is stored: Redis has room, every currency
- * is registered and every amount fits its scale, every callback URL may be called. Throws a 400
- * listing all problems (with each item's `path` prefix in a batch), or a 503.
+ * is registered and every amount fits its scale, every callback URL may be called. Returns null when
+ * the submission may be accepted, else the refusal (every problem, with each item's `path` prefix
+ * in a batch).
  */
 export async function checkSubmission(
   services: Pick<ApiServices, "currencies" | "checkCallbackUrl" | "redisFull">,
   items: readonly { request: OperationRequest; path: string }[],
-): Promise<void> {
-  if (services.redisFull()) {
-    throw new ApiError("unavailable", "the queue is nearly full; nothing was accepted, retry later", {
-      retryAfterSeconds: 5,
-    });
-  }
+): Promise<SubmissionRefusal | null> {
+  if (services.redisFull()) return { kind: "full" };
   const scales = await services.currencies.scalesFor(items.flatMap((item) => currenciesOf(item.request)));
   const errors: FieldError[] = [];
   const urls = new Map<string, string | null>();
@@ -29,7 +36,5 @@ export async function checkSubmission(
       if (refusal) errors.push({ path: `${item.path}callbackUrl`, message: refusal });
     }
   }
-  if (errors.length > 0) {
-    throw new ApiError("invalid_request", "the request body is invalid", { errors: errors.slice(0, 100) });
-  }
+  return errors.length > 0 ? { kind: "invalid", errors: errors.slice(0, MAX_FIELD_ERRORS) } : null;
 }

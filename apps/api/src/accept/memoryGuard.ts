@@ -1,5 +1,5 @@
 import type { RedisClient } from "@accounts/queue";
-import { Cluster } from "ioredis";
+import { sampleRedisMemory } from "../metrics/redisMemory.ts";
 
 /**
  * Watches Redis memory so the API refuses new work (503) before Redis runs out: with
@@ -7,21 +7,24 @@ import { Cluster } from "ioredis";
  * one refused. Samples `INFO memory` every `intervalMs`; without a maxmemory it never refuses.
  */
 export class RedisMemoryGuard {
+  readonly #redis: RedisClient;
+  readonly #refuseAboveRatio: number;
+  readonly #intervalMs: number;
   #usedRatio = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly refuseAboveRatio: number,
-    private readonly intervalMs = 1000,
-  ) {}
+  constructor(redis: RedisClient, refuseAboveRatio: number, intervalMs = 1000) {
+    this.#redis = redis;
+    this.#refuseAboveRatio = refuseAboveRatio;
+    this.#intervalMs = intervalMs;
+  }
 
   start(): void {
     const sample = () => {
       this.sample().catch(() => {});
     };
     sample();
-    this.#timer = setInterval(sample, this.intervalMs);
+    this.#timer = setInterval(sample, this.#intervalMs);
     this.#timer.unref();
   }
 
@@ -29,27 +32,22 @@ export class RedisMemoryGuard {
     clearInterval(this.#timer);
   }
 
-  /** The fullest node decides: on a cluster every master is sampled. */
+  /**
+   * The fullest node decides: on a cluster every master is sampled. A node that does not answer
+   * keeps the last ratio (the store itself reports an unreachable Redis).
+   */
   async sample(): Promise<number> {
-    const nodes = this.redis instanceof Cluster ? this.redis.nodes("master") : [this.redis];
-    const ratios = await Promise.all(
-      nodes.map(async (node) => {
-        const info = await node.info("memory");
-        const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-        const max = Number(/maxmemory:(\d+)/.exec(info)?.[1] ?? 0);
-        return max > 0 ? used / max : 0;
-      }),
+    const nodes = await sampleRedisMemory(this.#redis);
+    if (nodes.some((node) => !node.up)) throw new Error("a Redis node did not answer INFO memory");
+    this.#usedRatio = Math.max(
+      0,
+      ...nodes.map((node) => (node.maxBytes > 0 ? node.usedBytes / node.maxBytes : 0)),
     );
-    this.#usedRatio = Math.max(0, ...ratios);
     return this.#usedRatio;
   }
 
   /** True when Redis is too full to take more jobs safely. */
   isFull(): boolean {
-    return this.#usedRatio >= this.refuseAboveRatio;
-  }
-
-  usedRatio(): number {
-    return this.#usedRatio;
+    return this.#usedRatio >= this.#refuseAboveRatio;
   }
 }

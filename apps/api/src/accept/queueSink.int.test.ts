@@ -1,28 +1,48 @@
-import { createRedis, partitionQueue, type QueuedOperation, type RedisClient } from "@accounts/queue";
+import {
+  newOperationId,
+  type OperationRequest,
+  operationIdTime,
+  type QueuedOperation,
+} from "@accounts/domain";
+import { createRedis, partitionQueue, type RedisClient } from "@accounts/queue";
+import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, waitFor } from "@accounts/tests/harness";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { QueueSink } from "./queueSink.ts";
+
+const quietLog = createLogger({ service: "test", level: "silent" });
 
 // The sink's backpressure against real Redis: a job for a partition with too many jobs waiting is
 // held until the partition drained, then stored; other partitions are not held meanwhile.
 
 let connection: RedisClient;
 beforeAll(async () => {
-  connection = createRedis({ url: harnessRedisUrl() }, "queue");
+  connection = createRedis({ url: harnessRedisUrl() }, "queue", quietLog);
   await waitFor(() => connection.status === "ready", { message: "Redis connected" });
 });
 afterAll(async () => {
   await connection.quit().catch(() => {});
 });
 
-const operation = (id: string): QueuedOperation =>
-  ({ id, clientId: "cl_test", acceptedAt: new Date().toISOString() }) as unknown as QueuedOperation;
+/** An operation of `partition`, labelled (in its user id) to find it in the queue. */
+function operation(label: string, partition = 0): QueuedOperation {
+  const id = newOperationId(partition);
+  return {
+    id,
+    clientId: "cl_test",
+    idempotencyKey: null,
+    request: { type: "credit", account: { userId: label, currency: "USD" }, amount: "1" },
+    requestHash: "-",
+    acceptedAt: operationIdTime(id),
+  };
+}
 
 it("holds a job while its partition is over the backlog limit, and stores it once drained", async () => {
   const catalog = { namespace: uniquePrefix("sink").toLowerCase().slice(0, 32), partitions: 2 };
   const holds: number[] = [];
-  const sink = new QueueSink(connection, catalog, {
+  const states = { redis: connection, namespace: catalog.namespace, ttlSeconds: 60 };
+  const sink = new QueueSink(connection, catalog, states, {
     maxWaitingJobs: 3,
     maxHoldMs: 60_000,
     pollMs: 5,
@@ -41,7 +61,7 @@ it("holds a job while its partition is over the backlog limit, and stores it onc
       stored = true;
     });
     // The other partition is not behind: its job goes through while partition 0 is held.
-    await sink.store(1, [operation("op-other")]);
+    await sink.store(1, [operation("op-other", 1)]);
     await waitFor(() => holds.length > 0, { message: "partition 0 held" });
     expect(holds).toEqual([0]);
     expect(stored).toBe(false);
@@ -53,13 +73,19 @@ it("holds a job while its partition is over the backlog limit, and stores it onc
     await held;
     expect(stored).toBe(true);
     const waiting = await queue.getWaiting();
-    expect(waiting.map((job) => (job.data.operations as { id: string }[])[0]?.id).sort()).toEqual([
-      "op-2",
-      "op-held",
-    ]);
+    expect(
+      waiting
+        .map((job) => (job.data.operations as QueuedOperation[])[0]?.request)
+        .map(userOf)
+        .sort(),
+    ).toEqual(["op-2", "op-held"]);
   } finally {
     await queue.obliterate({ force: true });
     await queue.close();
     await sink.close();
   }
 });
+
+function userOf(request: OperationRequest | undefined): string | undefined {
+  return request?.type === "credit" ? request.account.userId : undefined;
+}

@@ -1,11 +1,12 @@
+import type { QueuedOperation } from "@accounts/domain";
 import {
   type Catalog,
   closeSettled,
-  JOB_NAMES,
   JOB_OPTIONS,
+  type OperationStateStore,
   partitionQueue,
-  type QueuedOperation,
   type RedisClient,
+  storeApplyJob,
 } from "@accounts/queue";
 import { Queue } from "bullmq";
 import { BacklogGate, type BacklogGateOptions } from "./backlogGate.ts";
@@ -14,18 +15,26 @@ import { BacklogGate, type BacklogGateOptions } from "./backlogGate.ts";
 export type BacklogPolicy = Omit<BacklogGateOptions, "waiting">;
 
 /**
- * Stores apply jobs on the partition queues: one BullMQ Queue per partition over one shared
- * connection (which fails fast when Redis is unreachable: the caller gets a 503, not a hang).
+ * Stores apply jobs on the partition queues, each with the pending records of its operations (see
+ * storeApplyJob): one BullMQ Queue per partition over one shared connection (which fails fast when
+ * Redis is unreachable: the caller gets a 503, not a hang).
  */
 export class QueueSink {
   readonly #queues: Queue[];
   readonly #connection: RedisClient;
   readonly #catalog: Catalog;
+  readonly #states: OperationStateStore;
   readonly #gate: BacklogGate | undefined;
 
-  constructor(connection: RedisClient, catalog: Catalog, backlog?: BacklogPolicy) {
+  constructor(
+    connection: RedisClient,
+    catalog: Catalog,
+    states: OperationStateStore,
+    backlog?: BacklogPolicy,
+  ) {
     this.#connection = connection;
     this.#catalog = catalog;
+    this.#states = states;
     this.#queues = Array.from({ length: catalog.partitions }, (_, p) => this.#open(p));
     this.#gate = backlog
       ? new BacklogGate({
@@ -39,15 +48,15 @@ export class QueueSink {
   }
 
   /**
-   * Stores one job carrying `operations`, in order. Resolves once Redis acknowledged it; while the
-   * partition is behind, after a hold (see {@link BacklogGate}).
+   * Stores one job carrying `operations`, in order, with their pending records. Resolves once Redis
+   * acknowledged both; while the partition is behind, after a hold (see {@link BacklogGate}).
    */
   async store(partition: number, operations: QueuedOperation[]): Promise<void> {
     const queue = this.#queues[partition];
     if (!queue) throw new RangeError(`no queue for partition ${partition}`);
     await this.#gate?.admit(partition);
     try {
-      await queue.add(JOB_NAMES.apply, { v: 1, operations });
+      await storeApplyJob(queue, partition, operations, this.#states);
     } catch (error) {
       // BullMQ sets a Queue's connection up once (it reads INFO). When that failed, as it does on a
       // Redis Cluster that is not ready yet when the API starts (ioredis Cluster reports itself

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /** JSON with object keys sorted at every level: equal requests give equal text whatever the key order. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)

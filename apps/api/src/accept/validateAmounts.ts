@@ -37,8 +37,3 @@ export function validateAmounts(
   }
   return errors;
 }
-
-/** Every currency a request names. */
-export function currenciesOf(request: OperationRequest): string[] {
-  return request.type === "transfer" ? request.postings.map((p) => p.currency) : [request.account.currency];
-}

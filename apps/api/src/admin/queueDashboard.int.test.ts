@@ -23,6 +23,8 @@ import { requestIdMiddleware } from "../http/requestId.ts";
 import { type CatalogQueues, openCatalogQueues } from "./catalogQueues.ts";
 import { DASHBOARD_PATH, queueDashboard } from "./queueDashboard.ts";
 
+const quietLog = createLogger({ service: "test", level: "silent" });
+
 // Real: PostgreSQL (clients, audit log), Redis (the catalog's queues under a unique namespace),
 // bull-board and its static files, the Node HTTP server. The dashboard is built in a temporary
 // folder that holds nothing of the project, and serves its files from yet another one: it must not
@@ -65,7 +67,7 @@ const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`ops:${key
 beforeAll(async () => {
   process.chdir(elsewhere);
   db = createDb(createPool(database.url(), { max: 4 }));
-  redis = createRedis({ url: harnessRedisUrl() }, "queue");
+  redis = createRedis({ url: harnessRedisUrl() }, "queue", quietLog);
   queues = openCatalogQueues(redis, catalog);
   // Made before the registry loads: a key made later waits for its next reload.
   admin = await createClient(["admin"]);
@@ -156,7 +158,7 @@ describe("the queue dashboard", () => {
       async () => {
         throw new UnrecoverableError("malformed apply job");
       },
-      { connection: createRedis({ url: harnessRedisUrl() }, "worker"), prefix: ref.prefix },
+      { connection: createRedis({ url: harnessRedisUrl() }, "consumer", quietLog), prefix: ref.prefix },
     );
     await waitFor(async () => (await job.getState()) === "failed", { message: "job failed" });
     await failing.close();

@@ -27,7 +27,7 @@ export interface QueueDashboardOptions {
  * The folder of bull-board's UI, found by module resolution from `@bull-board/api` (whose
  * dependency it is), never from the working directory: the API may be started from anywhere.
  */
-export function bullBoardUiPath(): string {
+function bullBoardUiPath(): string {
   const fromApi = createRequire(createRequire(import.meta.url).resolve("@bull-board/api"));
   return dirname(fromApi.resolve("@bull-board/ui/package.json"));
 }

@@ -1,6 +1,6 @@
 /**
  * Dashboard actions refused whoever asks, each with the guarantee it would break. bull-board offers
- * them to every queue; here they would quietly undo what DESIGN.md promises:
+ * them to every queue; here they would quietly undo what docs/architecture.md guarantees:
  *
  * - a partition queue's global concurrency must stay 1 (per-account order);
  * - a queued operation's data or priority must not change (it was validated, hashed for

@@ -11,8 +11,8 @@ export interface ClientRateLimiterOptions {
 
 /**
  * Per-client token buckets in this instance's memory: a client may make `rateLimit` requests per
- * second with a burst of one second's worth. The limit is per API instance (as API.md's client
- * rate limit says): N instances behind a balancer allow N times as much in total.
+ * second with a burst of one second's worth. The limit is per API instance (as docs/api.md's
+ * client rate limit says): N instances behind a balancer allow N times as much in total.
  */
 export class ClientRateLimiter {
   readonly #buckets: TokenBuckets;

@@ -3,8 +3,8 @@ import type { MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 
-export const SINGLE_BODY_LIMIT = 64 * 1024;
-export const BATCH_BODY_LIMIT = 1024 * 1024;
+const SINGLE_BODY_LIMIT = 64 * 1024;
+const BATCH_BODY_LIMIT = 1024 * 1024;
 
 const tooLarge = (limit: number) =>
   new ApiError("payload_too_large", `the body is larger than ${limit / 1024} KiB`);

@@ -1,63 +1,34 @@
 import type { Context } from "hono";
 
-/** The stable, machine-readable error codes of API.md. */
-export type ErrorCode =
-  | "invalid_request"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  /** 404 of `GET /v1/accounts/{userId}/balances/{currency}` for a code not in the currency table (API.md). */
-  | "unknown_currency"
-  | "method_not_allowed"
-  | "idempotency_key_reused"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "rate_limited"
-  | "unavailable"
-  | "internal";
+/**
+ * The stable, machine-readable error codes (docs/api.md, "Error codes"), each with the HTTP status
+ * it always comes with and the title of its problem document. One table: the status of a code is
+ * never decided anywhere else.
+ */
+const ERRORS = {
+  invalid_request: { status: 400, title: "Invalid request" },
+  unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
+  not_found: { status: 404, title: "Not found" },
+  /** 404 of `GET /v1/accounts/{userId}/balances/{currency}` for a code not in the currency table. */
+  unknown_currency: { status: 404, title: "Unknown currency" },
+  idempotency_key_reused: { status: 409, title: "Idempotency key reused" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  unavailable: { status: 503, title: "Service unavailable" },
+  internal: { status: 500, title: "Internal error" },
+} as const;
 
-export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 503 {
-  switch (code) {
-    case "invalid_request":
-      return 400;
-    case "unauthorized":
-      return 401;
-    case "forbidden":
-      return 403;
-    case "not_found":
-    case "unknown_currency":
-      return 404;
-    case "method_not_allowed":
-      return 405;
-    case "idempotency_key_reused":
-      return 409;
-    case "payload_too_large":
-      return 413;
-    case "unsupported_media_type":
-      return 415;
-    case "rate_limited":
-      return 429;
-    case "unavailable":
-      return 503;
-    case "internal":
-      return 500;
-  }
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Every error code, in the order of the table above (the OpenAPI document lists them). */
+export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+/** The HTTP status of an error code. */
+export function statusOf(code: ErrorCode): (typeof ERRORS)[ErrorCode]["status"] {
+  return ERRORS[code].status;
 }
-
-const TITLES: Record<ErrorCode, string> = {
-  invalid_request: "Invalid request",
-  unauthorized: "Unauthorized",
-  forbidden: "Forbidden",
-  not_found: "Not found",
-  unknown_currency: "Unknown currency",
-  method_not_allowed: "Method not allowed",
-  idempotency_key_reused: "Idempotency key reused",
-  payload_too_large: "Payload too large",
-  unsupported_media_type: "Unsupported media type",
-  rate_limited: "Too many requests",
-  unavailable: "Service unavailable",
-  internal: "Internal error",
-};
 
 export interface FieldError {
   path: string;
@@ -99,7 +70,7 @@ export function problemOf(
 ): Problem {
   return {
     type: `https://docs.accounts.local/errors/${code}`,
-    title: TITLES[code],
+    title: ERRORS[code].title,
     status: statusOf(code),
     code,
     detail,

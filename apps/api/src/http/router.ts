@@ -11,7 +11,7 @@ const TARGET_NAMES: Record<string, string> = {
 };
 
 /** Zod issues as problem `errors`: `path` in dotted form (`operations.3.amount`), one line each. */
-export function fieldErrors(error: ZodError, prefix = ""): FieldError[] {
+function fieldErrors(error: ZodError, prefix = ""): FieldError[] {
   return error.issues.slice(0, 50).map((issue) => {
     const path = issue.path.map(String).join(".");
     const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ERROR_CODES, statusOf } from "./errors.ts";
 
 /** Schemas of responses and common inputs, shared by the routes and the OpenAPI document. */
 
@@ -7,7 +8,11 @@ export const problemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string().meta({ example: "invalid_request" }),
+    // A string, not an enum, in the document: a client must take a code it does not know yet.
+    code: z.string().meta({
+      example: "invalid_request",
+      description: `Stable and machine-readable: ${ERROR_CODES.map((code) => `${code} (${statusOf(code)})`).join(", ")}.`,
+    }),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     requestId: z.string(),
@@ -18,16 +23,32 @@ export function problemResponse(description: string) {
   return { description, content: { "application/problem+json": { schema: problemSchema } } };
 }
 
-/** The error answers every authenticated route may give. */
-export const commonErrors = {
-  400: problemResponse("Invalid request (code invalid_request)"),
-  401: problemResponse("Missing or unknown API key (code unauthorized)"),
-  403: problemResponse("The key lacks the scope this route needs (code forbidden)"),
-  429: problemResponse("Rate limit exceeded (code rate_limited, with Retry-After)"),
-  503: problemResponse("A dependency is unavailable (code unavailable, with Retry-After)"),
+/**
+ * The error answers of the routes, as the OpenAPI document lists them: each route spreads the
+ * groups it can answer, so that the document (and docs/api.md, checked against it) says exactly
+ * what a caller may get.
+ */
+export const errorAnswers = {
+  /** Every route behind authentication: no or unknown key, rate limit, a dependency down. */
+  authenticated: {
+    401: problemResponse("Missing or unknown API key (code unauthorized)"),
+    429: problemResponse("Rate limit exceeded (code rate_limited, with Retry-After)"),
+    503: problemResponse("A dependency is unavailable (code unavailable, with Retry-After)"),
+  },
+  /** A route that needs a scope. */
+  scoped: { 403: problemResponse("The key lacks the scope this route needs (code forbidden)") },
+  /** A route with a query, header or body to validate. */
+  validated: { 400: problemResponse("Invalid request (code invalid_request), every problem in errors[]") },
+  /** A POST: its body's media type and size are checked (1 MiB for a batch, 64 KiB otherwise). */
+  body: {
+    413: problemResponse("Body over the size limit (code payload_too_large)"),
+    415: problemResponse("Body is not application/json (code unsupported_media_type)"),
+  },
+  /** A route with a path parameter: a malformed or unknown one names no resource. */
+  resource: (what: string) => ({ 404: problemResponse(`${what} (code not_found)`) }),
 } as const;
 
-export const balanceSchema = z
+const balanceSchema = z
   .object({
     userId: z.string(),
     currency: z.string(),
@@ -60,6 +81,12 @@ export const acceptedSchema = z
     acceptedAt: z.string(),
   })
   .openapi("Accepted");
+
+/** An operation id in a path: anything up to 64 characters (a malformed one is simply not found). */
+export const operationIdParam = z
+  .string()
+  .max(64)
+  .openapi({ param: { name: "id", in: "path" } });
 
 export const userIdParam = z
   .string()

@@ -7,6 +7,7 @@ import {
   Histogram,
   LATENCY_BUCKETS_SECONDS,
   observeDatabasePool,
+  operationCounters,
   type PoolStats,
   type Registry,
 } from "@accounts/runtime";
@@ -23,9 +24,6 @@ export interface ApiMetricSources {
   audit?: () => { dropped: number; buffered: number };
   longPolls?: () => number;
 }
-
-/** Kinds of infrastructure error the API counts in `accounts_operation_errors_total`. */
-export type ApiErrorKind = "accept_unavailable";
 
 export interface ApiMetrics {
   readonly registry: Registry;
@@ -62,20 +60,9 @@ const JOB_STATES = ["waiting", "active", "delayed", "failed"] as const;
  */
 export function createApiMetrics(registry: Registry, sources: ApiMetricSources = {}): ApiMetrics {
   const registers = [registry];
-  const operations = new Counter({
-    name: "accounts_operation_total",
-    help: "Operations by type and status: accepted (API: stored on a queue), applied, rejected or failed (worker).",
-    labelNames: ["operation", "status"] as const,
-    registers,
-  });
+  const { operations, errors } = operationCounters(registry);
   const acceptedByType = new Map(OPERATION_TYPES.map((type) => [type, operations.labels(type, "accepted")]));
   for (const child of acceptedByType.values()) child.inc(0);
-  const errors = new Counter({
-    name: "accounts_operation_errors_total",
-    help: "Infrastructure errors around operations, by kind (API: accept_unavailable, a submission refused with 503).",
-    labelNames: ["kind"] as const,
-    registers,
-  });
   const unavailable = errors.labels("accept_unavailable");
   unavailable.inc(0);
   const batchOperations = new Histogram({

@@ -23,17 +23,19 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
  */
 export class HttpMetrics {
   readonly #series = new Map<string, Map<string, RouteSeries>>();
+  readonly #requests: Counter<"method" | "route" | "status">;
+  readonly #duration: Histogram<"method" | "route">;
 
-  constructor(
-    private readonly requests: Counter<"method" | "route" | "status">,
-    private readonly duration: Histogram<"method" | "route">,
-  ) {}
+  constructor(requests: Counter<"method" | "route" | "status">, duration: Histogram<"method" | "route">) {
+    this.#requests = requests;
+    this.#duration = duration;
+  }
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const series = this.#seriesOf(METHODS.has(method) ? method : "OTHER", route);
     let counter = series.byStatus.get(status);
     if (!counter) {
-      counter = this.requests.labels(series.method, series.route, String(status));
+      counter = this.#requests.labels(series.method, series.route, String(status));
       series.byStatus.set(status, counter);
     }
     counter.inc();
@@ -48,7 +50,7 @@ export class HttpMetrics {
     }
     let series = byMethod.get(method);
     if (!series) {
-      series = { method, route, duration: this.duration.labels(method, route), byStatus: new Map() };
+      series = { method, route, duration: this.#duration.labels(method, route), byStatus: new Map() };
       byMethod.set(method, series);
     }
     return series;

@@ -5,7 +5,7 @@ import type { ApiEnv } from "../http/context.ts";
 import type { HttpMetrics } from "./httpMetrics.ts";
 
 /** The route label of a request that matched no route (only the catch-all middlewares). */
-export const UNMATCHED_ROUTE = "(unmatched)";
+const UNMATCHED_ROUTE = "(unmatched)";
 
 const SUBMIT_ROUTES = new Set(["/v1/operations", "/v1/operations/batch"]);
 

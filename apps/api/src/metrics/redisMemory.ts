@@ -22,7 +22,7 @@ function field(info: string, name: string): string | undefined {
 
 /**
  * Memory use, maxmemory and eviction policy of the queue Redis (every master of a cluster), read
- * with `INFO memory` at scrape time. DESIGN.md requires `noeviction`: with any other policy a full
+ * with `INFO memory` at scrape time. docs/architecture.md requires `noeviction`: with any other policy a full
  * Redis deletes keys, and the keys it deletes may be accepted operations.
  *
  * @example

@@ -7,11 +7,10 @@ import { finishedChannel, type RedisClient } from "@accounts/queue";
  */
 export class FinishedNotifier {
   readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #subscriber: RedisClient;
 
-  constructor(
-    private readonly subscriber: RedisClient,
-    namespace: string,
-  ) {
+  constructor(subscriber: RedisClient, namespace: string) {
+    this.#subscriber = subscriber;
     const channel = finishedChannel(namespace);
     subscriber.on("message", (received: string, message: string) => {
       if (received !== channel || this.#waiters.size === 0) return;
@@ -56,6 +55,6 @@ export class FinishedNotifier {
   }
 
   close(): void {
-    this.subscriber.disconnect();
+    this.#subscriber.disconnect();
   }
 }

@@ -3,7 +3,7 @@ import { CURRENCY_PATTERN, MAX_SCALE } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors } from "../http/schemas.ts";
+import { errorAnswers } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 const currencySchema = z
@@ -27,7 +27,7 @@ const listRoute = createRoute({
       description: "Currencies",
       content: { "application/json": { schema: z.object({ currencies: z.array(currencySchema) }) } },
     },
-    ...commonErrors,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -42,7 +42,10 @@ const createCurrencyRoute = createRoute({
   responses: {
     201: { description: "Registered", content: { "application/json": { schema: currencySchema } } },
     200: { description: "Already registered", content: { "application/json": { schema: currencySchema } } },
-    ...commonErrors,
+    ...errorAnswers.body,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -50,8 +53,7 @@ const createCurrencyRoute = createRoute({
 export function currencyRoutes(services: ApiServices) {
   const app = newRouter();
   app.openapi(listRoute, async (c) => c.json({ currencies: await listCurrencies(services.db) }, 200));
-  app.post("/v1/currencies", services.requireScope("admin"));
-  app.openapi(createCurrencyRoute, async (c) => {
+  app.openapi({ ...createCurrencyRoute, middleware: [services.requireScope("admin")] }, async (c) => {
     const currency = c.req.valid("json");
     const result = await insertCurrency(services.db, currency);
     if (result.outcome === "conflict") {

@@ -1,12 +1,5 @@
-import {
-  applyOperationBatch,
-  createDb,
-  createPool,
-  type Db,
-  insertDeliveryAttempt,
-  type PendingOperation,
-} from "@accounts/db";
-import { acceptedAtOf, newOperationId, type Scope } from "@accounts/domain";
+import { applyOperationBatch, createDb, createPool, type Db, insertDeliveryAttempt } from "@accounts/db";
+import { newOperationId, newQueuedOperation, type Scope } from "@accounts/domain";
 import { createRedis, markAccepted, type OperationStateStore, type RedisClient } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix, useTestDatabase } from "@accounts/tests/harness";
@@ -17,6 +10,8 @@ import type { ApiEnv, AuthenticatedClient } from "../http/context.ts";
 import { ApiError, renderProblem } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
 import { deliveriesRoute } from "./deliveries.ts";
+
+const quietLog = createLogger({ service: "test", level: "silent" });
 
 // Real PostgreSQL and Redis. Authentication is stood in for by a header naming the client (the auth
 // middleware has its own tests); the scope check is the real one.
@@ -35,7 +30,7 @@ const clients: Record<string, AuthenticatedClient> = {
 
 beforeAll(() => {
   db = createDb(createPool(database.url(), { max: 4 }));
-  redis = createRedis({ url: harnessRedisUrl() }, "commands");
+  redis = createRedis({ url: harnessRedisUrl() }, "commands", quietLog);
   states = { redis, namespace: uniquePrefix("deliveries"), ttlSeconds: 60 };
   app = newRouter();
   app.use("*", async (c, next) => {
@@ -58,21 +53,16 @@ afterAll(async () => {
 });
 
 async function applied(clientId: string): Promise<string> {
-  const id = newOperationId();
-  const acceptedAt = acceptedAtOf(id);
-  const op: PendingOperation = {
-    id,
-    clientId,
-    idempotencyKey: null,
-    request: {
+  const op = newQueuedOperation(
+    {
       type: "credit",
-      account: { userId: `dl-${acceptedAt.getTime()}`, currency: "BTC" },
+      account: { userId: `dl-${Date.now()}-${Math.random()}`, currency: "BTC" },
       amount: "1",
       callbackUrl: "https://hooks.example.com/x",
     },
-    requestHash: "test",
-    acceptedAt,
-  };
+    clientId,
+    "test",
+  );
   await applyOperationBatch(db, { partition: 0, operations: [op], scales: new Map([["BTC", 8]]) });
   return op.id;
 }

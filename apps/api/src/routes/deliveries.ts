@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ApiEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, problemResponse } from "../http/schemas.ts";
+import { errorAnswers, operationIdParam } from "../http/schemas.ts";
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
@@ -37,20 +37,16 @@ const route = createRoute({
     "the operation is not final or has no callback URL. Another client's operation is a 404.",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(64)
-        .openapi({ param: { name: "id", in: "path" } }),
-    }),
+    params: z.object({ id: operationIdParam }),
   },
   responses: {
     200: {
       description: "The delivery attempts",
       content: { "application/json": { schema: z.object({ deliveries: z.array(deliverySchema) }) } },
     },
-    404: problemResponse("No such operation for this client (code not_found)"),
-    ...commonErrors,
+    ...errorAnswers.resource("No such operation for this client"),
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -62,9 +58,7 @@ export function deliveriesRoute(
   services: Pick<ApiServices, "db" | "states" | "requireScope">,
 ): OpenAPIHono<ApiEnv> {
   const app = newRouter();
-  // Hono path syntax here (`:id`): `{id}` is OpenAPI's and would match nothing.
-  app.use("/v1/operations/:id/deliveries", services.requireScope("operations:read"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:read")] }, async (c) => {
     const { id } = c.req.valid("param");
     // Ownership first (pending or final): nothing about another client's operation leaks.
     const owned = await readOperation(services, id, c.get("client").id);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyOperationBatch, createDb, createPool, type Db, newPendingOperation } from "@accounts/db";
+import { applyOperationBatch, createDb, createPool, type Db } from "@accounts/db";
 import { databaseUrl, dropDatabase } from "@accounts/devstack";
-import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation, type OperationRequest } from "@accounts/domain";
 import { type CtlRun, runCtl, useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,7 +54,7 @@ async function seed(db: Db): Promise<void> {
   }
   await applyOperationBatch(db, {
     partition: 3,
-    operations: requests.map((request) => newPendingOperation(request, "cl_seed", "h")),
+    operations: requests.map((request) => newQueuedOperation(request, "cl_seed", "h")),
     scales: new Map([["ETH", 18]]),
   });
 }

@@ -6,8 +6,8 @@ import {
   finishMaintenanceRun,
   insertMaintenanceRun,
   listTimePartitions,
-  newPendingOperation,
 } from "@accounts/db";
+import { newQueuedOperation } from "@accounts/domain";
 import { createLogger } from "@accounts/runtime";
 import { useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
@@ -93,7 +93,7 @@ describe("partitions task", () => {
   });
 
   it("drops expired partitions only up to the newest backup, with their rows", async () => {
-    const op = newPendingOperation(
+    const op = newQueuedOperation(
       { type: "credit", account: { userId: "p1", currency: "BTC" }, amount: "1" },
       "cl",
     );

@@ -10,6 +10,8 @@ import { Queue, Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pruneLogsTask } from "./pruneLogs.ts";
 
+const quietLog = createLogger({ service: "test", level: "silent" });
+
 // Real files, real Redis (BullMQ queues under a unique namespace) and real PostgreSQL.
 
 const database = useTestDatabase();
@@ -24,7 +26,7 @@ const daysAgo = (days: number) => new Date(now.getTime() - days * DAY);
 
 beforeAll(() => {
   db = createDb(createPool(database.url(), { max: 2 }));
-  connection = createRedis({ url: harnessRedisUrl() }, "queue");
+  connection = createRedis({ url: harnessRedisUrl() }, "queue", quietLog);
   dir = mkdtempSync(join(tmpdir(), "accounts-logs-"));
   outside = mkdtempSync(join(tmpdir(), "accounts-logs-outside-"));
 });
@@ -110,7 +112,7 @@ describe("prune-logs task", () => {
     const catalog = { namespace: uniquePrefix("prune-jobs").toLowerCase().slice(0, 32), partitions: 2 };
     const ref = partitionQueue(catalog, 1);
     const queue = new Queue(ref.name, { connection, prefix: ref.prefix });
-    const workerConnection = createRedis({ url: harnessRedisUrl() }, "worker");
+    const workerConnection = createRedis({ url: harnessRedisUrl() }, "consumer", quietLog);
     const worker = new Worker(
       ref.name,
       async (job) => {

@@ -1,5 +1,6 @@
-import { applyOperationBatch, createDb, createPool, type Db, newPendingOperation } from "@accounts/db";
+import { applyOperationBatch, createDb, createPool, type Db } from "@accounts/db";
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation } from "@accounts/domain";
 import { createLogger } from "@accounts/runtime";
 import { useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
@@ -28,7 +29,7 @@ beforeAll(async () => {
   }
   await applyOperationBatch(db, {
     partition: 1,
-    operations: requests.map((request) => newPendingOperation(request, "cl", "h")),
+    operations: requests.map((request) => newQueuedOperation(request, "cl", "h")),
     scales: new Map([["USD", 2]]),
   });
 });

@@ -1,15 +1,18 @@
-import { newOperationId } from "@accounts/domain";
-import { createRedis, type QueuedOperation, type RedisClient } from "@accounts/queue";
+import { newOperationId, type QueuedOperation } from "@accounts/domain";
+import { createRedis, type RedisClient } from "@accounts/queue";
+import { createLogger } from "@accounts/runtime";
 import { harnessRedisUrl, uniquePrefix } from "@accounts/tests/harness";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { absorbWaiting, removeAbsorbed } from "./absorbWaiting.ts";
 
+const quietLog = createLogger({ service: "test", level: "silent" });
+
 // Real Redis and BullMQ: a queue of its own per test.
 
 let connection: RedisClient;
 beforeAll(() => {
-  connection = createRedis({ url: harnessRedisUrl() }, "worker");
+  connection = createRedis({ url: harnessRedisUrl() }, "consumer", quietLog);
 });
 afterAll(() => {
   connection.disconnect();

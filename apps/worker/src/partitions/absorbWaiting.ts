@@ -1,4 +1,4 @@
-import type { QueuedOperation } from "@accounts/queue";
+import type { QueuedOperation } from "@accounts/domain";
 import type { Job, Queue } from "bullmq";
 
 export interface Absorbed {

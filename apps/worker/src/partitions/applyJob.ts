@@ -1,27 +1,29 @@
-import type { CurrencyCache, Db, OperationOutcome, PendingOperation } from "@accounts/db";
-import { applyJobSchema, markFailed, type OperationStateStore, type QueuedOperation } from "@accounts/queue";
-import type { Logger } from "@accounts/runtime";
+import type { CurrencyCache, Db, OperationOutcome } from "@accounts/db";
+import { currenciesOf, type QueuedOperation } from "@accounts/domain";
+import { applyJobSchema, markFailed, type OperationStateStore } from "@accounts/queue";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { type Absorbed, NOTHING_ABSORBED, removeAbsorbed } from "./absorbWaiting.ts";
 import { afterCommit, type CommitHook } from "./afterCommit.ts";
-import { applyWithRetry, PoisonBatchError, StoppingError } from "./applyWithRetry.ts";
+import {
+  applyWithRetry,
+  PoisonBatchError,
+  type RetryOptions,
+  retryInPlace,
+  StoppingError,
+} from "./applyWithRetry.ts";
 
-export interface ApplyJobDeps {
+/** What a partition processor needs: the retry rules (see applyWithRetry.ts) and these. */
+export interface ApplyJobDeps extends RetryOptions {
   db: Db;
   currencies: CurrencyCache;
   states: OperationStateStore;
-  log: Logger;
-  /** Aborted when the worker stops. */
-  stopping: AbortSignal;
   hooks: readonly CommitHook[];
   /** How long a failed operation's state stays readable (seconds). */
   failedTtlSeconds: number;
-  nonTransientRetries: number;
-  onTransientFailure?: (error: unknown) => void;
   /** Takes the jobs waiting behind the active one, to apply with it (see absorbWaiting.ts). */
   absorb?: (alreadyTaken: number) => Promise<Absorbed>;
   /** Called with the operations marked `failed` (poison), e.g. to count them. */
-  onOperationsFailed?: (operations: readonly PendingOperation[]) => void;
+  onOperationsFailed?: (operations: readonly QueuedOperation[]) => void;
 }
 
 export interface ApplySummary {
@@ -30,26 +32,6 @@ export interface ApplySummary {
   rejected: number;
   replayed: number;
   failed: number;
-}
-
-function toPending(op: QueuedOperation): PendingOperation {
-  return {
-    id: op.id,
-    clientId: op.clientId,
-    idempotencyKey: op.idempotencyKey,
-    request: op.request,
-    requestHash: op.requestHash,
-    acceptedAt: new Date(op.acceptedAt),
-  };
-}
-
-function currenciesOf(operations: readonly PendingOperation[]): Set<string> {
-  const codes = new Set<string>();
-  for (const { request } of operations) {
-    if (request.type === "transfer") for (const posting of request.postings) codes.add(posting.currency);
-    else codes.add(request.account.currency);
-  }
-  return codes;
 }
 
 function summarize(outcomes: readonly OperationOutcome[], failed: number): ApplySummary {
@@ -81,19 +63,16 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
       throw new UnrecoverableError(`malformed apply job: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     }
     const absorbed = deps.absorb ? await deps.absorb(parsed.data.operations.length) : NOTHING_ABSORBED;
-    const own = parsed.data.operations.map(toPending);
-    const operations = absorbed.jobs.length > 0 ? [...own, ...absorbed.operations.map(toPending)] : own;
-    const scales = await deps.currencies.scalesFor(currenciesOf(operations));
-    const retry = {
-      log: deps.log,
-      stopping: deps.stopping,
-      nonTransientRetries: deps.nonTransientRetries,
-      ...(deps.onTransientFailure ? { onTransientFailure: deps.onTransientFailure } : {}),
-    };
+    const own = parsed.data.operations;
+    const operations = absorbed.jobs.length > 0 ? [...own, ...absorbed.operations] : own;
+    const codes = new Set(operations.flatMap((op) => currenciesOf(op.request)));
+    let scales: ReadonlyMap<string, number> | undefined;
     try {
+      // Reading the currency table waits out an outage like the batch itself.
+      scales = await retryInPlace(deps.db, partition, () => deps.currencies.scalesFor(codes), deps);
       // A job's first run rarely holds stored ids: skip the lookup (the primary key still guards).
       const likelyFresh = job.attemptsStarted <= 1;
-      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales, likelyFresh }, retry);
+      const outcomes = await applyWithRetry(deps.db, { partition, operations, scales, likelyFresh }, deps);
       await removeAbsorbed(absorbed);
       await afterCommit(outcomes, partition, deps);
       return summarize(outcomes, 0);
@@ -102,26 +81,25 @@ export function createApplyProcessor(deps: ApplyJobDeps, partition: number) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      if (!(error instanceof PoisonBatchError)) throw error;
+      if (!(error instanceof PoisonBatchError) || scales === undefined) throw error;
       // The poison may sit in an absorbed job: apply this job alone; the others fail on their own turn.
       if (absorbed.jobs.length > 0)
         return createApplyProcessor({ ...deps, absorb: undefined }, partition)(job, token);
-      return isolatePoison(job, operations, scales, partition, error, deps, retry);
+      return isolatePoison(job, operations, scales, partition, error, deps);
     }
   };
 }
 
 async function isolatePoison(
   job: Job,
-  operations: PendingOperation[],
+  operations: QueuedOperation[],
   scales: ReadonlyMap<string, number>,
   partition: number,
   batchError: PoisonBatchError,
   deps: ApplyJobDeps,
-  retry: Parameters<typeof applyWithRetry>[2],
 ): Promise<ApplySummary> {
   const applied: OperationOutcome[] = [];
-  const failed: PendingOperation[] = [];
+  const failed: QueuedOperation[] = [];
   let firstProblem = batchError.message;
   for (const op of operations) {
     try {
@@ -129,11 +107,11 @@ async function isolatePoison(
         ...(await applyWithRetry(
           deps.db,
           { partition, operations: [op], scales },
-          { ...retry, nonTransientRetries: 0 },
+          { ...deps, nonTransientRetries: 0 },
         )),
       );
     } catch (error) {
-      if (!(error instanceof PoisonBatchError)) throw error;
+      if (!(error instanceof PoisonBatchError) || scales === undefined) throw error;
       if (failed.length === 0) firstProblem = error.message;
       failed.push(op);
     }

@@ -2,12 +2,12 @@ import {
   applyOperationBatch,
   type BatchInput,
   type Db,
+  ensureTimePartitions,
   isMissingPartitionError,
   isRetryableDatabaseError,
   type OperationOutcome,
 } from "@accounts/db";
 import type { Logger } from "@accounts/runtime";
-import { sql } from "kysely";
 import { pause, retryDelayMs } from "./backoff.ts";
 
 /** Thrown when the worker is stopping while a batch waits for the database to come back. */
@@ -28,30 +28,48 @@ export interface RetryOptions {
   nonTransientRetries: number;
   /** Called on each transient failure (for metrics). */
   onTransientFailure?: (error: unknown) => void;
+  /** How far ahead to create time partitions when a write finds its own missing (the configured horizon). */
+  partitionsAhead: { daysAhead: number; monthsAhead: number };
 }
 
 /**
  * Applies a batch, retrying in place until it succeeds: the job stays active, so no later job of the
- * partition can overtake it (per-account order). Transient failures (database down, deadlock,
- * serialization, a concurrent writer) are retried for as long as they last; a missing time partition
- * is created and retried; anything else is retried a few times and then thrown as
- * {@link PoisonBatchError}. An outage never turns operations into rejections.
+ * partition can overtake it (per-account order). See {@link retryInPlace} for what is retried how.
  */
-export async function applyWithRetry(
+export function applyWithRetry(
   db: Db,
   input: BatchInput,
   options: RetryOptions,
 ): Promise<OperationOutcome[]> {
+  return retryInPlace(db, input.partition, () => applyOperationBatch(db, input), options);
+}
+
+/**
+ * Runs `work` (a read or write of a partition's batch) until it succeeds. Transient failures
+ * (database down, deadlock, serialization, a concurrent writer) are retried for as long as they
+ * last; a missing time partition is created (as far ahead as configured) and retried; anything else
+ * is retried a few times and then thrown as {@link PoisonBatchError}. An outage never turns
+ * operations into rejections, nor a job into a failed one.
+ *
+ * @example
+ * const scales = await retryInPlace(db, 3, () => currencies.scalesFor(["BTC"]), options);
+ */
+export async function retryInPlace<T>(
+  db: Db,
+  partition: number,
+  work: () => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   let transient = 0;
   let other = 0;
   for (;;) {
     if (options.stopping.aborted) throw new StoppingError("worker stopping");
     try {
-      return await applyOperationBatch(db, input);
+      return await work();
     } catch (error) {
       if (isMissingPartitionError(error)) {
         options.log.warn({ err: error }, "time partition missing: creating the coming partitions now");
-        await sql`SELECT ensure_time_partitions(7, 2)`.execute(db).catch(() => {});
+        await ensureTimePartitions(db, { ...options.partitionsAhead, from: new Date() }).catch(() => {});
         continue;
       }
       if (isRetryableDatabaseError(error)) {
@@ -60,7 +78,7 @@ export async function applyWithRetry(
         const delay = retryDelayMs(transient);
         if (transient === 1 || transient % 20 === 0) {
           options.log.warn(
-            { err: error, partition: input.partition, attempt: transient, delayMs: delay },
+            { err: error, partition, attempt: transient, delayMs: delay },
             "transient failure applying a batch: retrying in place",
           );
         }
@@ -71,7 +89,7 @@ export async function applyWithRetry(
       if (other > options.nonTransientRetries) {
         throw new PoisonBatchError(error instanceof Error ? error.message : String(error), { cause: error });
       }
-      options.log.error({ err: error, partition: input.partition, attempt: other }, "batch failed: retrying");
+      options.log.error({ err: error, partition, attempt: other }, "batch failed: retrying");
       await pause(retryDelayMs(other, 200, 2000), options.stopping);
     }
   }

@@ -3,13 +3,17 @@ import {
   type Catalog,
   closeSettled,
   createRedis,
+  isRedisUnavailableError,
   type RedisConfig,
 } from "@accounts/queue";
-import type { Logger } from "@accounts/runtime";
+import { type Logger, ThrottledLog } from "@accounts/runtime";
 import { Queue, Worker } from "bullmq";
 import { type AbsorbLimits, absorbWaiting } from "./absorbWaiting.ts";
 import { type ApplyJobDeps, createApplyProcessor } from "./applyJob.ts";
-import { type JobObserver, observeApplyJob } from "./observeJob.ts";
+import { AppliedJobsLog, type JobObserver, observeApplyJob } from "./observeJob.ts";
+
+/** How often a consumer error of one kind is logged while it repeats (see ThrottledLog). */
+const CONSUMER_ERROR_LOG_INTERVAL_MS = 30_000;
 
 export interface PartitionConsumers {
   readonly workers: readonly Worker[];
@@ -39,12 +43,16 @@ export async function startPartitionConsumers(
   },
 ): Promise<PartitionConsumers> {
   const abort = new AbortController();
-  const connection = createRedis(deps.redis, "worker");
+  const connection = createRedis(deps.redis, "consumer", deps.log);
   const queues = allPartitionQueues(deps.catalog);
   const workers: Worker[] = [];
   const openQueues: Queue[] = [];
   const limits = deps.absorbLimits ?? { maxJobs: 100, maxOperations: 2000 };
   const lockMs = deps.lockDurationMs ?? 10_000;
+  const appliedLog = new AppliedJobsLog(deps.log);
+  // Every consumer of the process reports to one throttle: in a Redis outage each of them fails
+  // about once a second (runRetryDelay), which logged ~450 lines per worker in one run.
+  const errors = new ThrottledLog(deps.log, { intervalMs: CONSUMER_ERROR_LOG_INTERVAL_MS });
   for (const [partition, ref] of queues.entries()) {
     const queue = new Queue(ref.name, { connection, prefix: ref.prefix });
     await queue.setGlobalConcurrency(1);
@@ -55,7 +63,7 @@ export async function startPartitionConsumers(
       observeApplyJob(
         createApplyProcessor({ ...deps, stopping: abort.signal, absorb }, partition),
         partition,
-        deps.log,
+        appliedLog,
         deps.jobs,
       ),
       {
@@ -83,7 +91,15 @@ export async function startPartitionConsumers(
       deps.log.error({ partition, jobId: job?.id, err: error }, "partition job failed");
     });
     worker.on("error", (error) => {
-      deps.log.warn({ partition, err: error }, "partition consumer error");
+      if (isRedisUnavailableError(error)) {
+        errors.warn(
+          "redis-unavailable",
+          { partition, err: error },
+          "partition consumers cannot reach Redis: applying waits, and resumes on its own when Redis is back",
+        );
+      } else {
+        errors.error(`error:${error.message}`, { partition, err: error }, "partition consumer error");
+      }
     });
     workers.push(worker);
   }
@@ -95,6 +111,8 @@ export async function startPartitionConsumers(
       await Promise.all(workers.map((worker) => closeSettled(worker)));
       await Promise.all(openQueues.map((queue) => closeSettled(queue)));
       connection.disconnect();
+      appliedLog.close();
+      errors.flush();
     },
   };
 }

@@ -54,7 +54,7 @@ export interface WebhookDelivery {
 }
 
 /** A failed attempt: BullMQ retries it on the schedule. */
-export class WebhookAttemptError extends Error {
+class WebhookAttemptError extends Error {
   override readonly name = "WebhookAttemptError";
 }
 
@@ -151,7 +151,7 @@ function createProcessor(deps: WebhookDeliveryDeps, sender: WebhookSender, secre
  */
 export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery {
   const ref = webhooksQueue(deps.catalog);
-  const connection = createRedis(deps.redis, "worker");
+  const connection = createRedis(deps.redis, "consumer", deps.log);
   const ownSender = deps.sender === undefined;
   const sender = deps.sender ?? createWebhookSender({ timeoutMs: deps.timeoutMs ?? 10_000 });
   const secrets = new SecretCache(deps.db, deps.secretTtlMs);

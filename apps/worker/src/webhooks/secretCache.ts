@@ -7,18 +7,20 @@ import { type Db, getClientSecret } from "@accounts/db";
  */
 export class SecretCache {
   readonly #entries = new Map<string, { expires: number; secret: Promise<string | undefined> }>();
+  readonly #db: Db;
+  readonly #ttlMs: number;
 
-  constructor(
-    private readonly db: Db,
-    private readonly ttlMs = 60_000,
-  ) {}
+  constructor(db: Db, ttlMs = 60_000) {
+    this.#db = db;
+    this.#ttlMs = ttlMs;
+  }
 
   get(clientId: string): Promise<string | undefined> {
     const now = Date.now();
     const hit = this.#entries.get(clientId);
     if (hit && hit.expires > now) return hit.secret;
-    const secret = getClientSecret(this.db, clientId);
-    this.#entries.set(clientId, { expires: now + this.ttlMs, secret });
+    const secret = getClientSecret(this.#db, clientId);
+    this.#entries.set(clientId, { expires: now + this.#ttlMs, secret });
     // A failed read (database away) is not remembered.
     secret.catch(() => this.#entries.delete(clientId));
     return secret;

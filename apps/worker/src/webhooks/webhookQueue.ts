@@ -9,6 +9,7 @@ import {
   type RedisConfig,
   webhooksQueue,
 } from "@accounts/queue";
+import type { Logger } from "@accounts/runtime";
 import { DELIVERY_ATTEMPTS, WEBHOOK_BACKOFF_TYPE } from "@accounts/webhooks";
 import { type JobsOptions, Queue } from "bullmq";
 
@@ -31,7 +32,7 @@ export interface WebhookQueue {
  * backoff computed by the delivery worker's `backoffStrategy`), the catalog's retention, and few
  * stack traces (a job may fail 43 times; each trace would stay in Redis for the job's lifetime).
  */
-export const DELIVERY_JOB_OPTIONS: JobsOptions = {
+const DELIVERY_JOB_OPTIONS: JobsOptions = {
   ...JOB_OPTIONS.webhooks,
   attempts: DELIVERY_ATTEMPTS,
   backoff: { type: WEBHOOK_BACKOFF_TYPE },
@@ -43,7 +44,7 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
  * twice (dispatcher and sweeper, or two sweeps) adds one job while it is kept. Operation ids never
  * contain ':' (BullMQ refuses those in custom ids).
  */
-export function deliveryJobId(operationId: string): string {
+function deliveryJobId(operationId: string): string {
   return operationId;
 }
 
@@ -67,12 +68,12 @@ export function deliveryJobs(owed: readonly OwedNotification[]) {
  * Redis is away fails at once (the outbox keeps the notification) instead of stalling the caller.
  *
  * @example
- * const webhooks = openWebhookQueue({ url: "redis://127.0.0.1:6379" }, { namespace: "acct", partitions: 16 });
+ * const webhooks = openWebhookQueue({ url: "redis://127.0.0.1:6379" }, { namespace: "acct", partitions: 16 }, log);
  * await webhooks.queue.addBulk(deliveryJobs([{ operationId, clientId, url, acceptedAt }]));
  */
-export function openWebhookQueue(redis: RedisConfig, catalog: Catalog): WebhookQueue {
+export function openWebhookQueue(redis: RedisConfig, catalog: Catalog, log: Logger): WebhookQueue {
   const ref = webhooksQueue(catalog);
-  const connection = createRedis(redis, "queue");
+  const connection = createRedis(redis, "queue", log);
   const queue = new Queue<DeliverJob>(ref.name, {
     connection,
     prefix: ref.prefix,

@@ -11,16 +11,15 @@ import {
   insertClient,
   listDeliveries,
   type OperationOutcome,
-  type PendingOperation,
 } from "@accounts/db";
 import {
-  acceptedAtOf,
   finalView,
   generateApiKey,
   generateWebhookSecret,
   hashApiKey,
-  newOperationId,
+  newQueuedOperation,
   type OperationRequest,
+  type QueuedOperation,
 } from "@accounts/domain";
 import type { Catalog } from "@accounts/queue";
 import { createLogger } from "@accounts/runtime";
@@ -48,6 +47,8 @@ const log = createLogger({ service: "test", level: "silent" });
 const scales = new Map([["BTC", 8]]);
 const secret = generateWebhookSecret();
 const clientId = `cl_test_${Date.now()}`;
+/** As the API queues it: the id's time is the acceptance time (it locates the operation's partition). */
+const queuedOp = (request: OperationRequest) => newQueuedOperation(request, clientId, "test");
 
 let db: Db;
 let receiver: Server;
@@ -110,7 +111,7 @@ beforeAll(async () => {
 
   catalog = { namespace: uniquePrefix("webhooks"), partitions: 1 };
   const redis = { url: harnessRedisUrl() };
-  webhooks = openWebhookQueue(redis, catalog);
+  webhooks = openWebhookQueue(redis, catalog, log);
   notify = { db, queue: webhooks.queue, log };
   delivery = startWebhookDelivery({
     db,
@@ -135,22 +136,9 @@ afterAll(async () => {
 });
 
 let userCounter = 0;
-function pendingOp(request: OperationRequest): PendingOperation {
-  // As the API does: the id's time is the acceptance time (it locates the operation's partition).
-  const id = newOperationId();
-  const acceptedAt = acceptedAtOf(id);
-  return {
-    id,
-    clientId,
-    idempotencyKey: null,
-    request,
-    requestHash: "test",
-    acceptedAt,
-  };
-}
-function credit(callbackUrl: string, metadata?: Record<string, unknown>): PendingOperation {
+function credit(callbackUrl: string, metadata?: Record<string, unknown>): QueuedOperation {
   userCounter += 1;
-  return pendingOp({
+  return queuedOp({
     type: "credit",
     account: { userId: `wh-user-${userCounter}`, currency: "BTC" },
     amount: "0.5",
@@ -158,7 +146,7 @@ function credit(callbackUrl: string, metadata?: Record<string, unknown>): Pendin
     ...(metadata ? { metadata } : {}),
   });
 }
-async function apply(...operations: PendingOperation[]): Promise<OperationOutcome[]> {
+async function apply(...operations: QueuedOperation[]): Promise<OperationOutcome[]> {
   return applyOperationBatch(db, { partition: 0, operations, scales });
 }
 const receivedFor = (operationId: string) =>
@@ -209,7 +197,7 @@ describe("webhook delivery", () => {
   });
 
   it("notifies rejections too", async () => {
-    const op = pendingOp({
+    const op = queuedOp({
       type: "debit",
       account: { userId: "wh-nobody", currency: "BTC" },
       amount: "1",

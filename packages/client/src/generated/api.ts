@@ -31,14 +31,6 @@ export interface paths {
             };
           };
         };
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
         401: {
           headers: {
             [name: string]: unknown;
@@ -48,6 +40,14 @@ export interface paths {
           };
         };
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -227,6 +227,14 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         429: {
           headers: {
             [name: string]: unknown;
@@ -279,23 +287,7 @@ export interface paths {
             };
           };
         };
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
         401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -632,14 +624,6 @@ export interface paths {
             "application/json": {
               deliveries: components["schemas"]["DeliveryAttempt"][];
             };
-          };
-        };
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
           };
         };
         401: {

@@ -18,11 +18,13 @@ export class CurrencyCache {
   #loadedAt = 0;
   #startedAt = 0;
   #loading: Promise<void> | undefined;
+  readonly #db: Kysely<Database>;
+  readonly #minReloadIntervalMs: number;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly minReloadIntervalMs = 100,
-  ) {}
+  constructor(db: Kysely<Database>, minReloadIntervalMs = 100) {
+    this.#db = db;
+    this.#minReloadIntervalMs = minReloadIntervalMs;
+  }
 
   /** Every known currency's scale, loading them once. */
   async all(): Promise<ReadonlyMap<string, number>> {
@@ -36,7 +38,7 @@ export class CurrencyCache {
     const missing = [...codes].some((code) => !scales.has(code));
     if (missing) {
       const askedAt = Date.now();
-      const wait = this.#loadedAt + this.minReloadIntervalMs - askedAt;
+      const wait = this.#loadedAt + this.#minReloadIntervalMs - askedAt;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       await this.reload();
       // A load already under way when we asked may have read the table before the new code was in.
@@ -49,7 +51,7 @@ export class CurrencyCache {
   /** Loads the table again (deduplicated when called concurrently). */
   async reload(): Promise<void> {
     if (!this.#loading) this.#startedAt = Date.now();
-    this.#loading ??= listCurrencies(this.db)
+    this.#loading ??= listCurrencies(this.#db)
       .then((rows) => {
         this.#scales = new Map(rows.map((row) => [row.code, row.scale]));
         this.#loadedAt = Date.now();

@@ -1,11 +1,12 @@
 import type { OperationRequest } from "@accounts/domain";
+import { newQueuedOperation, type QueuedOperation } from "@accounts/domain";
 import { useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createPool, type Db } from "../pool.ts";
 import { applyOperationBatch } from "./applyOperationBatch.ts";
 import { checkLedgerInvariants } from "./checkLedgerInvariants.ts";
-import { newPendingOperation, type OperationOutcome, type PendingOperation } from "./types.ts";
+import type { OperationOutcome } from "./types.ts";
 import { SMALL_BATCH } from "./writeBatch.ts";
 
 // Real PostgreSQL (the harness clones the migrated template for this file); nothing is faked.
@@ -36,8 +37,8 @@ function user(label: string): string {
   return `${label}-${userCounter}`;
 }
 
-function pending(request: OperationRequest, clientId = "client-a"): PendingOperation {
-  return newPendingOperation(request, clientId, "test");
+function pending(request: OperationRequest, clientId = "client-a"): QueuedOperation {
+  return newQueuedOperation(request, clientId, "test");
 }
 
 const credit = (userId: string, currency: string, amount: string): OperationRequest => ({
@@ -63,7 +64,7 @@ const release = (userId: string, currency: string, amount: string): OperationReq
 });
 
 async function apply(
-  requests: (OperationRequest | PendingOperation)[],
+  requests: (OperationRequest | QueuedOperation)[],
   partition = 1,
 ): Promise<OperationOutcome[]> {
   const operations = requests.map((r) => ("id" in r ? r : pending(r)));

@@ -1,11 +1,10 @@
-import { formatAmount, type OperationRequest } from "@accounts/domain";
+import { formatAmount, newQueuedOperation, type OperationRequest } from "@accounts/domain";
 import { useTestDatabase } from "@accounts/tests/harness";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createPool, type Db } from "../pool.ts";
 import { applyOperationBatch } from "./applyOperationBatch.ts";
 import { checkLedgerInvariants } from "./checkLedgerInvariants.ts";
-import { newPendingOperation } from "./types.ts";
 
 // The ledger core against a deliberately simple in-memory model written without the core's code, and
 // under concurrent partitions. Real PostgreSQL from the harness.
@@ -39,7 +38,7 @@ interface ModelResult {
   balances?: string[];
 }
 
-/** Balances by "user/currency", with the rules of API.md applied directly, type by type. */
+/** Balances by "user/currency", with the rules of docs/api.md applied directly, type by type. */
 class Model {
   readonly accounts = new Map<string, ModelAccount>();
 
@@ -175,7 +174,7 @@ describe("the core agrees with the model", () => {
             const outcomes = await applyOperationBatch(db, {
               partition: 2,
               scales,
-              operations: batch.map((request) => newPendingOperation(request, "model")),
+              operations: batch.map((request) => newQueuedOperation(request, "model")),
             });
             for (const [i, outcome] of outcomes.entries()) {
               const expected = model.apply(batch[i] as OperationRequest);
@@ -218,7 +217,7 @@ describe("concurrent partitions", () => {
       partition: 0,
       scales,
       operations: users.map((u) =>
-        newPendingOperation({ type: "credit", account: { userId: u, currency: "USD" }, amount: "100" }, "x"),
+        newQueuedOperation({ type: "credit", account: { userId: u, currency: "USD" }, amount: "100" }, "x"),
       ),
     });
     const randomTransfer = (): OperationRequest => {
@@ -244,7 +243,7 @@ describe("concurrent partitions", () => {
           applyOperationBatch(db, {
             partition,
             scales,
-            operations: Array.from({ length: 15 }, () => newPendingOperation(randomTransfer(), "x")),
+            operations: Array.from({ length: 15 }, () => newQueuedOperation(randomTransfer(), "x")),
           }),
         ),
       );

@@ -1,33 +1,26 @@
-import {
-  type Balance,
-  BalanceBook,
-  compareAccounts,
-  formatAmount,
-  isSystemAccount,
-  type Plan,
-  parseDecimal,
-  planOperation,
-  type Rejection,
-} from "@accounts/domain";
 import type { Pool, PoolClient } from "pg";
-import type { OperationRow, StoredBalance } from "../database.ts";
+import type { OperationRow } from "../database.ts";
 import { type Db, poolOf } from "../pool.ts";
-import { findAppliedOperations } from "./findAppliedOperations.ts";
-import { lockAccounts } from "./lockAccounts.ts";
-import type { BatchInput, OperationOutcome, PendingOperation } from "./types.ts";
-import { type EntryWrite, type OperationWrite, writeBatch } from "./writeBatch.ts";
+import { applyInOrder, balanceWrites } from "./applyInOrder.ts";
+import { lookUpStored, storedOutcome, uniqueFresh } from "./lookUpStored.ts";
+import { planAndLock } from "./planAndLock.ts";
+import type { BatchInput, OperationOutcome } from "./types.ts";
+import { writeBatch } from "./writeBatch.ts";
 
 /**
  * Applies the ordered operations of one partition in ONE transaction and returns one outcome per
- * input, in input order:
+ * input, in input order. The steps, each in its own module:
  *
- * 1. ids already stored (an earlier run of the same job) are skipped and their stored result returned;
- *    an id repeated inside the batch is applied once. With `likelyFresh` (a job's first run) the lookup
- *    is skipped: the primary key of `operations` is the real guard, and when it fires the batch is
- *    rolled back and done again with the lookup;
- * 2. the existing balance rows of every account the batch touches are locked in (user, currency) order;
- * 3. the operations are applied in memory, in order, each `applied` or `rejected` on its own;
- * 4. one statement writes every changed balance (version-guarded), the operation rows and the entries.
+ * 1. look up (lookUpStored.ts): ids already stored (an earlier run of the same job) are skipped and
+ *    their stored result returned; an id repeated inside the batch is applied once. With
+ *    `likelyFresh` (a job's first run) the lookup is skipped: the primary key of `operations` is the
+ *    real guard, and when it fires the batch is rolled back and done again with the lookup;
+ * 2. lock (planAndLock.ts): the existing balance rows of every account the batch touches are locked
+ *    in (user, currency) order;
+ * 3. apply (applyInOrder.ts): the operations are applied in memory, in order, each `applied` or
+ *    `rejected` on its own;
+ * 4. write (writeBatch.ts): every changed balance (version-guarded), the operation rows, the entries
+ *    and the webhook outbox rows.
  *
  * Rejections are results. Errors thrown are infrastructure failures (see `isRetryableDatabaseError`):
  * nothing of the batch is written then, and the caller retries the whole batch in place.
@@ -81,208 +74,44 @@ async function applyInTransaction(
   input: BatchInput,
   lookFirst: boolean,
 ): Promise<OperationOutcome[]> {
-  {
-    const stored = lookFirst ? await findStored(client, input.operations) : new Map<string, OperationRow>();
-    const fresh = uniqueFresh(input.operations, stored);
-
-    const plans = new Map<string, Plan>();
-    for (const op of fresh) plans.set(op.id, planOperation(op.request, input.partition, input.scales));
-    const locked = await lockAccounts(client, touchedAccounts(plans.values()));
-    const book = new BalanceBook(
-      locked.map((row) => toBalance(row, input.scales)),
-      input.scales,
-    );
-
-    const finishedAt = new Date();
-    const outcomes = new Map<string, OperationOutcome>();
-    const operationWrites: OperationWrite[] = [];
-    const entryWrites: EntryWrite[] = [];
-    for (const op of fresh) {
-      const plan = plans.get(op.id) as Plan;
-      const result = plan.ok
-        ? book.apply(plan.postings)
-        : { status: "rejected" as const, rejection: plan.rejection };
-      let balances: StoredBalance[] | null = null;
-      let rejection: Rejection | null = null;
-      if (result.status === "applied") {
-        balances = result.touched
-          .filter((b) => !isSystemAccount(b.userId))
-          .map((b) => toStoredBalance(b, input.scales));
-        for (const entry of result.entries) {
-          const scale = scaleOf(input.scales, entry.currency);
-          entryWrites.push({
-            operationId: op.id,
-            seq: entry.seq,
-            userId: entry.userId,
-            currency: entry.currency,
-            bucket: entry.bucket,
-            amount: formatAmount(entry.amount, scale),
-            balanceAfter: formatAmount(entry.balanceAfter, scale),
-            version: entry.version,
-          });
-        }
-      } else {
-        rejection = result.rejection;
-      }
-      operationWrites.push({
-        id: op.id,
-        clientId: op.clientId,
-        idempotencyKey: op.idempotencyKey,
-        type: op.request.type,
-        request: op.request,
-        requestHash: op.requestHash,
-        status: result.status,
-        rejection,
-        balances,
-        acceptedAt: op.acceptedAt,
-        callbackUrl: op.request.callbackUrl ?? null,
-      });
-      outcomes.set(op.id, {
-        id: op.id,
-        clientId: op.clientId,
-        type: op.request.type,
-        request: op.request,
-        status: result.status,
-        rejection,
-        balances,
-        acceptedAt: op.acceptedAt,
-        finishedAt,
-        replayed: false,
-      });
-    }
-
-    const balanceWrites = book.changes().map(({ balance, loadedVersion }) => {
-      const scale = scaleOf(input.scales, balance.currency);
-      return {
-        userId: balance.userId,
-        currency: balance.currency,
-        available: formatAmount(balance.available, scale),
-        reserved: formatAmount(balance.reserved, scale),
-        version: balance.version,
-        loadedVersion: loadedVersion ?? null,
-      };
-    });
-    if (operationWrites.length > 0) {
-      await writeBatch(client, {
-        partition: input.partition,
-        finishedAt,
-        balances: balanceWrites,
-        operations: operationWrites,
-        entries: entryWrites,
-      });
-    }
-
-    const returned = new Set<string>();
-    return input.operations.map((op) => {
-      const outcome = outcomes.get(op.id);
-      if (outcome) {
-        // A repeat of an id inside this batch gets the first one's result, marked as a replay.
-        if (returned.has(op.id)) return { ...outcome, replayed: true };
-        returned.add(op.id);
-        return outcome;
-      }
-      return fromStored(stored.get(op.id) as OperationRow);
+  const stored = lookFirst ? await lookUpStored(client, input.operations) : new Map<string, OperationRow>();
+  const fresh = uniqueFresh(input.operations, stored);
+  const { plans, book } = await planAndLock(client, fresh, input);
+  const finishedAt = new Date();
+  const applied = applyInOrder(fresh, plans, book, input.scales, finishedAt);
+  if (applied.operations.length > 0) {
+    await writeBatch(client, {
+      partition: input.partition,
+      finishedAt,
+      balances: balanceWrites(book, input.scales),
+      operations: applied.operations,
+      entries: applied.entries,
     });
   }
+  return inInputOrder(input, applied.outcomes, stored);
+}
+
+/** One outcome per input operation, in input order: fresh ones as applied now, stored ones replayed. */
+function inInputOrder(
+  input: BatchInput,
+  outcomes: ReadonlyMap<string, OperationOutcome>,
+  stored: ReadonlyMap<string, OperationRow>,
+): OperationOutcome[] {
+  const returned = new Set<string>();
+  return input.operations.map((op) => {
+    const outcome = outcomes.get(op.id);
+    if (outcome) {
+      // A repeat of an id inside this batch gets the first one's result, marked as a replay.
+      if (returned.has(op.id)) return { ...outcome, replayed: true };
+      returned.add(op.id);
+      return outcome;
+    }
+    return storedOutcome(stored.get(op.id) as OperationRow);
+  });
 }
 
 /** A unique violation on `operations`: an operation id that is stored already. */
 function isOperationsConflict(error: unknown): boolean {
   const e = error as { code?: unknown; table?: unknown } | null;
   return e?.code === "23505" && typeof e.table === "string" && e.table.startsWith("operations");
-}
-
-async function findStored(
-  client: PoolClient,
-  operations: readonly PendingOperation[],
-): Promise<Map<string, OperationRow>> {
-  let from = operations[0]?.acceptedAt ?? new Date();
-  let to = from;
-  for (const op of operations) {
-    if (op.acceptedAt < from) from = op.acceptedAt;
-    if (op.acceptedAt > to) to = op.acceptedAt;
-  }
-  const rows = await findAppliedOperations(
-    client,
-    operations.map((op) => op.id),
-    from,
-    to,
-  );
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
-/** The operations not stored yet, each id once, in order. */
-function uniqueFresh(
-  operations: readonly PendingOperation[],
-  stored: Map<string, OperationRow>,
-): PendingOperation[] {
-  const seen = new Set<string>();
-  const fresh: PendingOperation[] = [];
-  for (const op of operations) {
-    if (stored.has(op.id) || seen.has(op.id)) continue;
-    seen.add(op.id);
-    fresh.push(op);
-  }
-  return fresh;
-}
-
-/** Every account the plans post to or from, each once, in lock order. */
-function touchedAccounts(plans: Iterable<Plan>): { userId: string; currency: string }[] {
-  const accounts = new Map<string, { userId: string; currency: string }>();
-  for (const plan of plans) {
-    if (!plan.ok) continue;
-    for (const posting of plan.postings) {
-      for (const leg of [posting.from, posting.to]) {
-        accounts.set(`${leg.userId}\u0000${leg.currency}`, { userId: leg.userId, currency: leg.currency });
-      }
-    }
-  }
-  return [...accounts.values()].sort(compareAccounts);
-}
-
-function scaleOf(scales: ReadonlyMap<string, number>, currency: string): number {
-  const scale = scales.get(currency);
-  if (scale === undefined) throw new Error(`no scale known for currency ${currency}`);
-  return scale;
-}
-
-function toBalance(
-  row: { user_id: string; currency: string; available: string; reserved: string; version: number },
-  scales: ReadonlyMap<string, number>,
-): Balance {
-  const scale = scaleOf(scales, row.currency);
-  return {
-    userId: row.user_id,
-    currency: row.currency,
-    available: parseDecimal(row.available, scale),
-    reserved: parseDecimal(row.reserved, scale),
-    version: row.version,
-  };
-}
-
-function toStoredBalance(balance: Balance, scales: ReadonlyMap<string, number>): StoredBalance {
-  const scale = scaleOf(scales, balance.currency);
-  return {
-    userId: balance.userId,
-    currency: balance.currency,
-    available: formatAmount(balance.available, scale),
-    reserved: formatAmount(balance.reserved, scale),
-    total: formatAmount(balance.available + balance.reserved, scale),
-    version: balance.version,
-  };
-}
-
-function fromStored(row: OperationRow): OperationOutcome {
-  return {
-    id: row.id,
-    clientId: row.client_id,
-    type: row.type,
-    request: row.request,
-    status: row.status,
-    rejection: row.rejection as Rejection | null,
-    balances: row.balances,
-    acceptedAt: row.accepted_at,
-    finishedAt: row.finished_at,
-    replayed: true,
-  };
 }

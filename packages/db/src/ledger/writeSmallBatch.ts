@@ -1,39 +1,33 @@
 import type { PoolClient } from "pg";
-import { BALANCE_CTES, balanceRecordsets, checkVersionGuard } from "./balanceWrites.ts";
-import type { BatchWrite } from "./writeBatch.ts";
+import type { BatchWrite } from "./types.ts";
+import {
+  BALANCE_CTES,
+  balanceRecordsets,
+  checkVersionGuard,
+  outboxCte,
+  outboxRecordset,
+} from "./writeCtes.ts";
 
 /**
- * The write of a small batch in ONE statement: balances (version-guarded UPDATE and INSERT of new
- * rows), operation rows, ledger entries and outbox rows, all read with `json_to_recordset`. For a
- * few operations, the two extra round trips of COPY cost more than COPY saves (see writeBatch.ts).
- *
- * ```sql
- * WITH updated AS (UPDATE accounts ... FROM json_to_recordset($2) ... RETURNING 1),
- * created AS (INSERT INTO accounts ... FROM json_to_recordset($3) ...),
- * ops AS (INSERT INTO operations ... FROM json_to_recordset($4) ...),
- * entries AS (INSERT INTO ledger_entries ... FROM json_to_recordset($5) ... ORDER BY e.n),
- * outbox AS (INSERT INTO webhook_outbox ... FROM json_to_recordset($6) ...)
- * SELECT (SELECT count(*) FROM updated) AS updated
- * ```
+ * The write of a small batch in ONE statement, `ledger-write-small-batch` below: BALANCE_CTES and
+ * outboxCte (writeCtes.ts) with the operation rows and ledger entries, every row read with
+ * `json_to_recordset`. For a few operations, the two extra round trips of COPY cost more than COPY
+ * saves (see writeBatch.ts).
  */
 export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Promise<void> {
   const { existing, created } = balanceRecordsets(batch.balances);
-  const notify: object[] = [];
-  const ops = batch.operations.map((o) => {
-    if (o.callbackUrl !== null) notify.push({ i: o.id, c: o.clientId, u: o.callbackUrl, a: o.acceptedAt });
-    return {
-      i: o.id,
-      c: o.clientId,
-      k: o.idempotencyKey,
-      t: o.type,
-      q: o.request,
-      h: o.requestHash,
-      s: o.status,
-      r: o.rejection,
-      b: o.balances,
-      a: o.acceptedAt,
-    };
-  });
+  const ops = batch.operations.map((o) => ({
+    i: o.id,
+    c: o.clientId,
+    k: o.idempotencyKey,
+    t: o.type,
+    q: o.request,
+    h: o.requestHash,
+    s: o.status,
+    r: o.rejection,
+    b: o.balances,
+    a: o.acceptedAt,
+  }));
   const entries = batch.entries.map((e, n) => ({
     n,
     o: e.operationId,
@@ -66,12 +60,7 @@ export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Pr
       ORDER BY e.n
       RETURNING 1
     ),
-    outbox AS (
-      INSERT INTO webhook_outbox (operation_id, client_id, url, accepted_at, created_at)
-      SELECT w.i, w.c, w.u, w.a, $1
-      FROM json_to_recordset($6::json) AS w(i text, c text, u text, a timestamptz)
-      RETURNING 1
-    )
+    ${outboxCte("$6")}
     SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM created)::int AS created,
            (SELECT count(*) FROM ops)::int AS operations, (SELECT count(*) FROM entries)::int AS entries,
            (SELECT count(*) FROM outbox)::int AS outbox`,
@@ -81,7 +70,7 @@ export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Pr
       JSON.stringify(created),
       JSON.stringify(ops),
       JSON.stringify(entries),
-      JSON.stringify(notify),
+      JSON.stringify(outboxRecordset(batch.operations)),
       batch.partition,
     ],
   });

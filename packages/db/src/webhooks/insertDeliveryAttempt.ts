@@ -5,7 +5,7 @@ import type { Database, WebhookDeliveriesTable } from "../database.ts";
 export type NewDeliveryAttempt = Omit<Insertable<WebhookDeliveriesTable>, "id">;
 
 /**
- * Records one delivery attempt (every attempt, whatever its outcome: API.md lists them all).
+ * Records one delivery attempt (every attempt, whatever its outcome: docs/api.md lists them all).
  *
  * ```sql
  * INSERT INTO webhook_deliveries (operation_id, client_id, attempt, at, url, status_code, error, duration_ms)

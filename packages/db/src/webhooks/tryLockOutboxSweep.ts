@@ -4,7 +4,7 @@ import type { Database } from "../database.ts";
 /**
  * The advisory lock key of the outbox sweep ("whoutbox" in ASCII, so no other lock collides by accident).
  */
-export const OUTBOX_SWEEP_LOCK_KEY = 0x77686f7574626f78n;
+const OUTBOX_SWEEP_LOCK_KEY = 0x77686f7574626f78n;
 
 /**
  * Takes the outbox sweep's lock for the current transaction, if no other process holds it. With

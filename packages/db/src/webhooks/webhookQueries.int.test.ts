@@ -1,9 +1,13 @@
-import { acceptedAtOf, newOperationId, type OperationRequest } from "@accounts/domain";
+import {
+  newOperationId,
+  newQueuedOperation,
+  type OperationRequest,
+  type QueuedOperation,
+} from "@accounts/domain";
 import { useTestDatabase } from "@accounts/tests/harness";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyOperationBatch } from "../ledger/applyOperationBatch.ts";
-import type { PendingOperation } from "../ledger/types.ts";
 import { createDb, createPool, type Db } from "../pool.ts";
 import { deleteOutboxRows } from "./deleteOutboxRows.ts";
 import { findOutboxRows } from "./findOutboxRows.ts";
@@ -26,19 +30,10 @@ afterAll(async () => {
 });
 
 let counter = 0;
-function pending(request: OperationRequest): PendingOperation {
-  const id = newOperationId();
-  const acceptedAt = acceptedAtOf(id);
-  return {
-    id,
-    clientId: "client-w",
-    idempotencyKey: null,
-    request,
-    requestHash: "test",
-    acceptedAt,
-  };
+function pending(request: OperationRequest): QueuedOperation {
+  return newQueuedOperation(request, "client-w", "test");
 }
-function credit(callbackUrl?: string): PendingOperation {
+function credit(callbackUrl?: string): QueuedOperation {
   counter += 1;
   return pending({
     type: "credit",
@@ -67,9 +62,7 @@ describe("the webhook outbox", () => {
         [rejected.id, "https://hooks.example.com/r"],
       ].sort(),
     );
-    expect(rows.find((r) => r.operation_id === applied.id)?.accepted_at.getTime()).toBe(
-      applied.acceptedAt.getTime(),
-    );
+    expect(rows.find((r) => r.operation_id === applied.id)?.accepted_at.getTime()).toBe(applied.acceptedAt);
 
     expect(await deleteOutboxRows(db, [applied.id, rejected.id, "op_unknown"])).toBe(2);
     expect(await findOutboxRows(db, [applied.id, rejected.id])).toEqual([]);

@@ -5,7 +5,7 @@ import type { Queue } from "bullmq";
 import type { ApiEnv } from "../http/context.ts";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, problemResponse } from "../http/schemas.ts";
+import { errorAnswers } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 /** What the maintenance routes use. */
@@ -72,8 +72,10 @@ const runNowRoute = createRoute({
         "application/json": { schema: z.object({ runId: z.number().int().meta({ example: 42 }) }) },
       },
     },
-    404: problemResponse("No such task (code not_found)"),
-    ...commonErrors,
+    ...errorAnswers.resource("No such task"),
+    ...errorAnswers.body,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -94,7 +96,9 @@ const listRunsRoute = createRoute({
       description: "Runs",
       content: { "application/json": { schema: z.object({ runs: z.array(runSchema) }) } },
     },
-    ...commonErrors,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -104,9 +108,8 @@ const listRunsRoute = createRoute({
  */
 export function adminMaintenanceRoutes(deps: AdminMaintenanceDeps): OpenAPIHono<ApiEnv> {
   const app = newRouter();
-  // Hono path syntax here (`:task`): `{task}` is OpenAPI's and would match nothing.
-  app.use("/v1/admin/maintenance/:task", deps.requireScope("admin"));
-  app.openapi(listRunsRoute, async (c) => {
+  const admin = deps.requireScope("admin");
+  app.openapi({ ...listRunsRoute, middleware: [admin] }, async (c) => {
     const { limit, task } = c.req.valid("query");
     const rows = await listMaintenanceRuns(deps.db, { limit, ...(task ? { task } : {}) });
     const runs = rows.map((row) => ({
@@ -120,7 +123,7 @@ export function adminMaintenanceRoutes(deps: AdminMaintenanceDeps): OpenAPIHono<
     }));
     return c.json({ runs }, 200);
   });
-  app.openapi(runNowRoute, async (c) => {
+  app.openapi({ ...runNowRoute, middleware: [admin] }, async (c) => {
     const { task } = c.req.valid("param");
     const client = c.get("client");
     const runId = await insertMaintenanceRun(deps.db, {

@@ -1,16 +1,16 @@
 import type { PgTools } from "@accounts/backups";
 import type { Db } from "@accounts/db";
 import type { Catalog, MaintenanceTask, RedisClient } from "@accounts/queue";
-import type { SchedulerConfig } from "./config.ts";
-import type { MaintenanceMetrics } from "./metrics.ts";
-import { archiveCheckTask } from "./tasks/archiveCheck.ts";
-import { backupTask } from "./tasks/backup.ts";
-import { partitionsTask } from "./tasks/partitions.ts";
-import { physicalBackupTask } from "./tasks/physicalBackup.ts";
-import { pruneLogsTask } from "./tasks/pruneLogs.ts";
-import { reconcileTask } from "./tasks/reconcile.ts";
-import type { TaskRunner } from "./tasks/task.ts";
-import { vacuumTask } from "./tasks/vacuum.ts";
+import type { SchedulerConfig } from "../config.ts";
+import type { MaintenanceMetrics } from "../metrics.ts";
+import { archiveCheckTask } from "./archiveCheck.ts";
+import { backupTask } from "./backup.ts";
+import { partitionsTask } from "./partitions.ts";
+import { physicalBackupTask } from "./physicalBackup.ts";
+import { pruneLogsTask } from "./pruneLogs.ts";
+import { reconcileTask } from "./reconcile.ts";
+import type { TaskRunner } from "./task.ts";
+import { vacuumTask } from "./vacuum.ts";
 
 export interface TaskDeps {
   config: SchedulerConfig;

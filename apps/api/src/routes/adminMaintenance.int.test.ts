@@ -10,7 +10,9 @@ import { requireScope } from "../auth/requireScope.ts";
 import type { ApiEnv, AuthenticatedClient } from "../http/context.ts";
 import { ApiError, renderProblem } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { adminMaintenanceRoutes, enqueueOnQueue } from "./admin.ts";
+import { adminMaintenanceRoutes, enqueueOnQueue } from "./adminMaintenance.ts";
+
+const quietLog = createLogger({ service: "test", level: "silent" });
 
 // Real PostgreSQL and a real BullMQ queue on the harness's Redis. Authentication is stood in for by a
 // header naming the client (the auth middleware has its own tests); the scope check is the real one.
@@ -34,7 +36,7 @@ const clients: Record<string, AuthenticatedClient> = {
 
 beforeAll(() => {
   db = createDb(createPool(database.url(), { max: 3 }));
-  connection = createRedis({ url: harnessRedisUrl() }, "queue");
+  connection = createRedis({ url: harnessRedisUrl() }, "queue", quietLog);
   const ref = maintenanceQueue({
     namespace: uniquePrefix("admin").toLowerCase().slice(0, 32),
     partitions: 1,

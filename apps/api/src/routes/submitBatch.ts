@@ -1,19 +1,23 @@
-import { creditSchema, debitSchema, releaseSchema, reserveSchema, transferSchema } from "@accounts/domain";
+import {
+  creditSchema,
+  debitSchema,
+  idempotencyKeySchema,
+  releaseSchema,
+  reserveSchema,
+  transferSchema,
+} from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { acceptOperations, type SubmitItem } from "../accept/acceptOperations.ts";
 import { checkSubmission } from "../accept/checkSubmission.ts";
 import { ApiError, problemOf } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, operationViewSchema, problemResponse, problemSchema } from "../http/schemas.ts";
+import { errorAnswers, operationViewSchema, problemSchema } from "../http/schemas.ts";
+import { refusalError, submissionAnswer } from "../http/submissionAnswers.ts";
 import type { ApiServices } from "../services.ts";
-import { answerOf } from "./operations.submit.ts";
 
-export const MAX_BATCH = 1000;
+const MAX_BATCH = 1000;
 
-const idempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, "idempotencyKey must be 1-255 visible ASCII characters")
-  .optional();
+const idempotencyKey = idempotencyKeySchema.optional();
 
 /** A batch item: any operation, plus its own optional idempotency key. */
 const batchItemSchema = z.discriminatedUnion("type", [
@@ -48,26 +52,27 @@ const route = createRoute({
       description: "Results in request order",
       content: { "application/json": { schema: z.object({ results: z.array(batchResultSchema) }) } },
     },
-    413: problemResponse("Body over 1 MiB (code payload_too_large)"),
-    415: problemResponse("Body is not application/json (code unsupported_media_type)"),
-    ...commonErrors,
+    ...errorAnswers.body,
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
 /** `POST /v1/operations/batch` (scope operations:write), through the same path as single submissions. */
 export function batchRoute(services: ApiServices) {
   const app = newRouter();
-  app.post(route.path, services.requireScope("operations:write"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:write")] }, async (c) => {
     const { operations } = c.req.valid("json");
     const items: SubmitItem[] = operations.map(({ idempotencyKey: key, ...request }) => ({
       request,
       idempotencyKey: key ?? null,
     }));
-    await checkSubmission(
+    const refusal = await checkSubmission(
       services,
       items.map((item, i) => ({ request: item.request, path: `operations.${i}.` })),
     );
+    if (refusal) throw refusalError(refusal);
     const results = await acceptOperations(services.accept, c.get("client").id, items);
     if (results.every((r) => r.kind === "unavailable")) {
       throw new ApiError("unavailable", "the operations could not be stored durably; nothing was accepted", {
@@ -78,13 +83,9 @@ export function batchRoute(services: ApiServices) {
     return c.json(
       {
         results: results.map((result) => {
-          try {
-            const { body, replayed } = answerOf(result);
-            return { id: body.id, status: body.status, replayed };
-          } catch (error) {
-            if (!(error instanceof ApiError)) throw error;
-            return { error: problemOf(error.code, error.message, requestId) };
-          }
+          const answer = submissionAnswer(result);
+          if (!answer.ok) return { error: problemOf(answer.error.code, answer.error.message, requestId) };
+          return { id: answer.body.id, status: answer.body.status, replayed: answer.replayed };
         }),
       },
       202,

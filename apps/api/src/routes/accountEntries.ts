@@ -3,7 +3,7 @@ import { formatAmount, parseDecimal } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, userIdParam } from "../http/schemas.ts";
+import { errorAnswers, userIdParam } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 const entrySchema = z
@@ -47,15 +47,17 @@ const route = createRoute({
         },
       },
     },
-    ...commonErrors,
+    ...errorAnswers.resource("A malformed user id"),
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
 /** `GET /v1/accounts/{userId}/entries` (scope accounts:read), cursor-paginated. */
 export function accountEntriesRoute(services: ApiServices) {
   const app = newRouter();
-  app.use("/v1/accounts/*", services.requireScope("accounts:read"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("accounts:read")] }, async (c) => {
     const { userId } = c.req.valid("param");
     const { currency, limit, cursor } = c.req.valid("query");
     const scales = await services.currencies.scalesFor(currency ? [currency] : []);

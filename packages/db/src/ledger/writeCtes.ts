@@ -1,10 +1,16 @@
 import { VersionConflictError } from "../errors.ts";
-import type { BalanceWrite } from "./writeBatch.ts";
+import type { BalanceWrite, OperationWrite } from "./types.ts";
 
 /**
- * The balance part of a batch's write statement, shared by the COPY path (writeBatch.ts) and the
- * one-statement path (writeSmallBatch.ts). Parameters: `$1` the finish time, `$2` the rows to update
- * (version-guarded), `$3` the rows to create; see {@link balanceRecordsets}.
+ * The SQL shared by the two write paths of a batch (writeBatch.ts with COPY, writeSmallBatch.ts in
+ * one statement): the balance CTEs and the outbox CTE, the recordsets they read, and the version
+ * guard that checks the result. Each statement is written here once; the write paths compose them.
+ */
+
+/**
+ * The balance part of a write statement. Parameters: `$1` the finish time, `$2` the rows to update
+ * (version-guarded: a row whose version moved since it was locked is not updated, and
+ * {@link checkVersionGuard} throws), `$3` the rows to create; see {@link balanceRecordsets}.
  */
 export const BALANCE_CTES = `updated AS (
       UPDATE accounts a
@@ -19,6 +25,20 @@ export const BALANCE_CTES = `updated AS (
       FROM json_to_recordset($3::json) AS n(u text, c text, a numeric, r numeric, v bigint)
       RETURNING 1
     )`;
+
+/**
+ * The outbox part of a write statement: one `webhook_outbox` row per operation that asked for a
+ * webhook, written by the transaction that makes it final. `$1` is the creation time, `recordset`
+ * the parameter holding {@link outboxRecordset}.
+ */
+export function outboxCte(recordset: `$${number}`): string {
+  return `outbox AS (
+      INSERT INTO webhook_outbox (operation_id, client_id, url, accepted_at, created_at)
+      SELECT w.i, w.c, w.u, w.a, $1
+      FROM json_to_recordset(${recordset}::json) AS w(i text, c text, u text, a timestamptz)
+      RETURNING 1
+    )`;
+}
 
 /** The `$2` (existing rows, with the version they were locked at) and `$3` (new rows) recordsets. */
 export function balanceRecordsets(balances: readonly BalanceWrite[]): {
@@ -41,6 +61,15 @@ export function balanceRecordsets(balances: readonly BalanceWrite[]): {
       });
   }
   return { existing, created };
+}
+
+/** The recordset of {@link outboxCte}: the operations with a callback URL. */
+export function outboxRecordset(operations: readonly OperationWrite[]): object[] {
+  const rows: object[] = [];
+  for (const o of operations) {
+    if (o.callbackUrl !== null) rows.push({ i: o.id, c: o.clientId, u: o.callbackUrl, a: o.acceptedAt });
+  }
+  return rows;
 }
 
 /** Throws {@link VersionConflictError} (retryable) unless every guarded row was updated. */

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, operationViewSchema, problemResponse } from "../http/schemas.ts";
+import { errorAnswers, operationIdParam, operationViewSchema } from "../http/schemas.ts";
 import { readOperation } from "../read/readOperation.ts";
 import type { ApiServices } from "../services.ts";
 
-export const MAX_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 30;
 /** Re-check interval of a long poll, in case a notification was missed. */
 const RECHECK_MS = 1000;
 
@@ -19,29 +19,24 @@ const route = createRoute({
     "Another client's operation is a 404.",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(64)
-        .openapi({ param: { name: "id", in: "path" } }),
-    }),
+    params: z.object({ id: operationIdParam }),
     query: z.object({
       wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).optional().openapi({ example: 5 }),
     }),
   },
   responses: {
     200: { description: "The operation", content: { "application/json": { schema: operationViewSchema } } },
-    404: problemResponse("No such operation for this client (code not_found)"),
-    ...commonErrors,
+    ...errorAnswers.resource("No such operation for this client"),
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
 /** `GET /v1/operations/{id}` (scope operations:read), with long poll. */
 export function getOperationRoute(services: ApiServices) {
   const app = newRouter();
-  // Hono paths use `:id`; the OpenAPI route's `{id}` form would never match here.
-  app.get("/v1/operations/:id", services.requireScope("operations:read"));
-  app.openapi(route, async (c) => {
+  app.openapi({ ...route, middleware: [services.requireScope("operations:read")] }, async (c) => {
     const { id } = c.req.valid("param");
     const clientId = c.get("client").id;
     const deadline = Date.now() + (c.req.valid("query").wait ?? 0) * 1000;

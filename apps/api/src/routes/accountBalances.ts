@@ -3,7 +3,7 @@ import { formatAmount, parseDecimal } from "@accounts/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
-import { commonErrors, currencyParam, problemResponse, userIdParam } from "../http/schemas.ts";
+import { currencyParam, errorAnswers, problemResponse, userIdParam } from "../http/schemas.ts";
 import type { ApiServices } from "../services.ts";
 
 const accountBalanceSchema = z
@@ -33,7 +33,9 @@ const listRoute = createRoute({
         },
       },
     },
-    ...commonErrors,
+    ...errorAnswers.resource("A malformed user id"),
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
@@ -57,17 +59,20 @@ const oneRoute = createRoute({
       description: "The balance",
       content: { "application/json": { schema: accountBalanceSchema.extend({ userId: z.string() }) } },
     },
-    404: problemResponse("Unknown currency (code unknown_currency)"),
-    ...commonErrors,
+    404: problemResponse(
+      "A currency that is not registered (code unknown_currency), or a malformed user id or currency (code not_found)",
+    ),
+    ...errorAnswers.validated,
+    ...errorAnswers.scoped,
+    ...errorAnswers.authenticated,
   },
 });
 
 /** `GET /v1/accounts/{userId}/balances[/{currency}]` (scope accounts:read). */
 export function accountBalanceRoutes(services: ApiServices) {
   const app = newRouter();
-  app.use("/v1/accounts/*", services.requireScope("accounts:read"));
-
-  app.openapi(listRoute, async (c) => {
+  const scope = services.requireScope("accounts:read");
+  app.openapi({ ...listRoute, middleware: [scope] }, async (c) => {
     const { userId } = c.req.valid("param");
     const scales = await services.currencies.all();
     const rows = await getBalances(services.db, userId);
@@ -83,7 +88,7 @@ export function accountBalanceRoutes(services: ApiServices) {
     return c.json({ userId, balances }, 200);
   });
 
-  app.openapi(oneRoute, async (c) => {
+  app.openapi({ ...oneRoute, middleware: [scope] }, async (c) => {
     const { userId, currency } = c.req.valid("param");
     const { at } = c.req.valid("query");
     const scale = (await services.currencies.scalesFor([currency])).get(currency);

@@ -12,11 +12,11 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { MaintenanceRunner } from "./runner.ts";
 
 /** A run that ended `failed`: thrown so that the job shows as failed on the dashboard too. */
-export class MaintenanceRunFailedError extends Error {
+class MaintenanceRunFailedError extends Error {
   override readonly name = "MaintenanceRunFailedError";
 }
 
-export interface MaintenanceWorkerDeps {
+export interface MaintenanceConsumerDeps {
   redis: RedisConfig;
   catalog: Catalog;
   runner: MaintenanceRunner;
@@ -26,7 +26,7 @@ export interface MaintenanceWorkerDeps {
 }
 
 /** The tick a job scheduler's job is for: `opts.prevMillis`, else the end of its id `repeat:<task>:<ms>`. */
-export function scheduledTickOf(job: Pick<Job, "id" | "opts">): Date | null {
+function scheduledTickOf(job: Pick<Job, "id" | "opts">): Date | null {
   const fromOpts = job.opts.prevMillis;
   if (typeof fromOpts === "number" && fromOpts > 0) return new Date(fromOpts);
   const millis = /^repeat:.+:(\d+)$/.exec(job.id ?? "")?.[1];
@@ -39,15 +39,15 @@ export function scheduledTickOf(job: Pick<Job, "id" | "opts">): Date | null {
  * retry), but a job whose process died is picked up again once (stalled) and resumes its run row.
  *
  * @example
- * const consumer = startMaintenanceWorker({ redis, catalog, runner, log, lockDurationMs: 60_000 });
+ * const consumer = startMaintenanceConsumer({ redis, catalog, runner, log, lockDurationMs: 60_000 });
  * await consumer.close(); // waits for the task in progress
  */
-export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
+export function startMaintenanceConsumer(deps: MaintenanceConsumerDeps): {
   worker: Worker;
   close(): Promise<void>;
 } {
   const ref = maintenanceQueue(deps.catalog);
-  const connection = createRedis(deps.redis, "worker");
+  const connection = createRedis(deps.redis, "consumer", deps.log);
   const worker = new Worker<MaintenanceJob>(
     ref.name,
     async (job) => {
@@ -75,7 +75,7 @@ export function startMaintenanceWorker(deps: MaintenanceWorkerDeps): {
       maxStalledCount: 1,
     },
   );
-  worker.on("error", (error) => deps.log.warn({ err: error }, "maintenance worker error"));
+  worker.on("error", (error) => deps.log.warn({ err: error }, "maintenance consumer error"));
   return {
     worker,
     async close() {

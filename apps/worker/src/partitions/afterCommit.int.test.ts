@@ -1,0 +1,100 @@
+import { once } from "node:events";
+import { freePort } from "@accounts/devstack";
+import {
+  createRedis,
+  finishedChannel,
+  markAccepted,
+  type RedisClient,
+  readPendingState,
+} from "@accounts/queue";
+import { capturingLogger } from "@accounts/runtime";
+import { harnessRedisUrl } from "@accounts/tests/harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queuedCredit, useWorkerTestBed } from "../testing/workerTestDeps.ts";
+import { afterCommit } from "./afterCommit.ts";
+
+// What follows a commit, against real Redis: the records a poll reads, the Pub/Sub notice that wakes
+// long polls, and the hooks. The outcomes are as applyOperationBatch returns them.
+
+const bed = useWorkerTestBed();
+let subscriber: RedisClient;
+
+beforeAll(async () => {
+  subscriber = createRedis({ url: harnessRedisUrl() }, "subscriber", bed().log);
+  await subscriber.subscribe(finishedChannel(bed().states.namespace));
+});
+afterAll(() => {
+  subscriber.disconnect();
+});
+
+/** Operations accepted by the API (pending records written) and just committed by a worker. */
+async function committedOutcomes(...users: string[]) {
+  const operations = users.map((user) => queuedCredit(user));
+  await markAccepted(
+    bed().states,
+    operations.map((op) => ({ id: op.id, clientId: op.clientId, type: "credit" })),
+  );
+  return operations.map((op) => ({
+    id: op.id,
+    clientId: op.clientId,
+    type: "credit" as const,
+    request: op.request,
+    status: "applied" as const,
+    rejection: null,
+    balances: [],
+    acceptedAt: new Date(op.acceptedAt),
+    finishedAt: new Date(),
+    replayed: false,
+  }));
+}
+
+describe("afterCommit", () => {
+  it("drops the operations' pending records, announces them to long polls, and runs every hook", async () => {
+    const outcomes = await committedOutcomes("after-a", "after-b");
+    const hooked: string[][] = [];
+    const announced = once(subscriber, "message");
+    await afterCommit(outcomes, 3, {
+      ...bed(),
+      hooks: [
+        async (done, partition) => void hooked.push([String(partition), ...done.map((o) => o.id)]),
+        async (done) => void hooked.push(done.map((o) => o.id)),
+      ],
+    });
+    for (const outcome of outcomes) expect(await readPendingState(bed().states, outcome.id)).toBeNull();
+    const [, message] = await announced;
+    expect(String(message).split(",")).toEqual(outcomes.map((o) => o.id));
+    expect(hooked).toEqual([["3", ...outcomes.map((o) => o.id)], outcomes.map((o) => o.id)]);
+  });
+
+  it("logs a step that fails and throws nothing: the operations are committed whatever happens here", async () => {
+    const outcomes = await committedOutcomes("after-c");
+    const { log, lines } = capturingLogger();
+    const away = createRedis({ url: `redis://127.0.0.1:${await freePort()}` }, "commands", log);
+    try {
+      let hookRan = false;
+      await expect(
+        afterCommit(outcomes, 0, {
+          states: { ...bed().states, redis: away },
+          log,
+          hooks: [
+            async () => {
+              throw new Error("hook broke");
+            },
+            async () => {
+              hookRan = true;
+            },
+          ],
+        }),
+      ).resolves.toBeUndefined();
+      expect(hookRan).toBe(true);
+      const failures = lines.filter(
+        (line) => line.msg === "post-commit step failed (operations are committed)",
+      );
+      // Clearing the records, publishing, and the broken hook.
+      expect(failures).toHaveLength(3);
+      expect(failures.map((line) => (line.err as { message: string }).message)).toContain("hook broke");
+    } finally {
+      away.disconnect();
+    }
+  });
+});

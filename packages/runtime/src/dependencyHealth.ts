@@ -1,0 +1,37 @@
+import { type HealthCheck, type HealthReport, runHealthChecks } from "./health.ts";
+import { type PerformanceCheckOptions, performanceCheck } from "./recentLatency.ts";
+
+/**
+ * What the deep checks of a process's `/health` reach: its PostgreSQL pool and its Redis connection
+ * (structural types: this package needs neither pg nor ioredis), and the latencies it judges.
+ */
+export interface HealthDependencies {
+  database: { query(text: string): Promise<unknown> };
+  redis: { ping(): Promise<unknown> };
+  /** The `performance` check (see performanceCheck); none when omitted. */
+  performance?: PerformanceCheckOptions;
+}
+
+/**
+ * The `/health` report of an app process: `database` (a `SELECT 1` through its pool), `redis` (a
+ * PING on its fail-fast connection) and, where given, `performance`. The API, the worker and the
+ * scheduler all report this way.
+ *
+ * @example
+ * const health = dependencyHealth({ database: pool, redis: commands, performance: { latencies: { applied }, thresholdMs: 500 } });
+ * await health() // { timestamp: "...", status: "healthy", checks: { database: {...}, redis: {...}, performance: {...} } }
+ */
+export function dependencyHealth(deps: HealthDependencies): () => Promise<HealthReport> {
+  const checks: Record<string, HealthCheck> = {
+    database: async () => {
+      await deps.database.query("SELECT 1");
+      return undefined;
+    },
+    redis: async () => {
+      await deps.redis.ping();
+      return undefined;
+    },
+  };
+  if (deps.performance) checks.performance = performanceCheck(deps.performance);
+  return () => runHealthChecks(checks);
+}
