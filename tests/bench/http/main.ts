@@ -15,6 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { clientLines, clientTargets } from "./clientReport.ts";
+import { type HttpCost, httpCostLines, measureHttpCost } from "./httpCost.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
 import {
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   });
   const comparisons: Comparison[] = [];
   let halfRate: PhaseResult | undefined;
+  let httpCost: HttpCost | undefined;
   try {
     for (const workload of workloads) {
       for (const mode of ["single", "batch"] as const) {
@@ -177,16 +179,23 @@ async function main(): Promise<void> {
     }
     const uniform = comparisons.find((c) => c.workload === "uniform" && c.mode === "single");
     if (uniform) {
+      progress(`plain node:http reference, uniform single: ${seconds} s`);
+      const spec = { apiKey: stack.apiKey, workload: "uniform" as const, batch: 1, seconds, connections };
+      httpCost = await measureHttpCost(uniform.accounts, spec, runLoad, process.env);
       const max = Math.min(accepted(uniform.accounts), uniform.accounts.applied.appliedPerSecond);
       halfRate = await phase(stack, "uniform", "single", "accounts", { rate: max / 2, seconds });
     }
   } finally {
     await stack.stop();
   }
-  report(comparisons, halfRate);
+  report(comparisons, halfRate, httpCost);
 }
 
-function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): void {
+function report(
+  comparisons: Comparison[],
+  halfRate: PhaseResult | undefined,
+  httpCost: HttpCost | undefined,
+): void {
   const find = (w: string, m: string) => comparisons.find((c) => c.workload === w && c.mode === m);
   const targets: Target[] = [];
   const us = find("uniform", "single");
@@ -217,6 +226,14 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
       kind: "min",
     });
   targets.push(...clientTargets(comparisons));
+  if (httpCost)
+    targets.push({
+      name: "API CPU per single POST vs plain node:http",
+      value: httpCost.ratio,
+      threshold: 2.5,
+      unit: "x",
+      kind: "max",
+    });
   if (halfRate)
     targets.push({
       name: "accept→applied p99 at half the max sustained rate",
@@ -231,13 +248,16 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";
-  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n${httpCost ? `## HTTP cost per single POST (uniform)\n\n${httpCostLines(httpCost)}\n\n` : ""}## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
   const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);
   writeFileSync(join(folder, "report.html"), htmlReport(title, markdown, comparisons));
-  writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons, halfRate, targets }, null, 2));
-  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets }));
+  writeFileSync(
+    join(folder, "result.json"),
+    JSON.stringify({ comparisons, halfRate, httpCost, targets }, null, 2),
+  );
+  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, httpCost, targets }));
   else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
 }
 
