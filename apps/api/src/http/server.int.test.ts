@@ -186,6 +186,39 @@ describe("the API's HTTP server", () => {
     control.close();
   }, 30_000);
 
+  it("puts the request id on every answer, whoever built it", async () => {
+    const port = await configured({});
+    const connection = await RawConnection.open(port);
+    const body = '{"type":"credit","account":{"userId":"u1","currency":"USDT"},"amount":"1"}';
+    const submit = (key: string, requestId: string) =>
+      connection.request(
+        [
+          "POST /v1/operations HTTP/1.1",
+          "Host: localhost",
+          `Authorization: Bearer ${key}`,
+          "Content-Type: application/json",
+          `X-Request-Id: ${requestId}`,
+          `Content-Length: ${body.length}`,
+        ].join("\r\n"),
+        body,
+      );
+    let from = connection.received.length;
+    expect(await submit(t().client("writer").key, "req-202")).toBe(202);
+    expect(connection.received.slice(from)).toMatch(/x-request-id: req-202/i);
+    expect(connection.received.slice(from)).toMatch(/location: \/v1\/operations\/op_/i);
+    from = connection.received.length;
+    expect(await submit("ak_unknown", "req-401")).toBe(401); // built as a Response object
+    expect(connection.received.slice(from)).toMatch(/x-request-id: req-401/i);
+    expect(connection.received.slice(from)).toMatch(/www-authenticate: Bearer/i);
+    const accepted = connection.received.length;
+    expect(await connection.request(get("/nowhere", "\r\nX-Request-Id: req-404"))).toBe(404);
+    expect(connection.received.slice(accepted)).toMatch(/x-request-id: req-404/i);
+    const generated = connection.received.length;
+    expect(await connection.request(get("/ready"))).toBe(200);
+    expect(connection.received.slice(generated)).toMatch(/x-request-id: [0-9a-f-]{36}\r\n/i);
+    connection.close();
+  });
+
   it("refuses a headers timeout that is not above the keep-alive timeout", () => {
     const env = { DATABASE_URL: "postgres://unused", REDIS_URL: "redis://unused" };
     expect(() =>
