@@ -5,7 +5,8 @@
  * the `client` mode (clientMode.ts): 64 callers submitting one operation at a time through @accounts/client.
  *
  * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
- * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json.
+ * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json,
+ * --report-only <folder> (render a saved run's report again, reportOnly.ts).
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -14,6 +15,7 @@ import { cpus as cpus_, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { capacitySection } from "./capacity.ts";
 import { clientLines, clientTargets } from "./clientReport.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
@@ -21,12 +23,13 @@ import {
   accepted,
   type Comparison,
   cpuTable,
-  htmlReport,
   markdownTable,
   type PhaseResult,
   type Target,
   targetLines,
 } from "./report.ts";
+import { htmlReport } from "./reportHtml.ts";
+import { renderSavedReport } from "./reportOnly.ts";
 import { type BenchStack, startBenchStack } from "./stack.ts";
 import { WORKLOADS, type WorkloadName } from "./workloads.ts";
 
@@ -40,6 +43,7 @@ const { values: args } = parseArgs({
     workers: { type: "string" },
     partitions: { type: "string" },
     json: { type: "boolean" },
+    "report-only": { type: "string" },
   },
 });
 const seconds = Number(args.seconds ?? (args.quick ? 5 : 20));
@@ -231,7 +235,7 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";
-  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n\n${capacitySection(comparisons)}\n`;
   const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);
@@ -241,4 +245,5 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
   else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
 }
 
-await main();
+if (args["report-only"]) console.log(`report: ${renderSavedReport(resolve(args["report-only"]))}`);
+else await main();
