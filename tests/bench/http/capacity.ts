@@ -76,10 +76,13 @@ export function capacityRow(workload: string, mode: string, p: PhaseResult): Cap
   };
 }
 
+/** The modes a deployment serves at its rate; other phases (a single caller's latency, say) are not a cost at scale. */
+export const CAPACITY_MODES: readonly string[] = ["single", "batch", "client"];
+
 /** One row per phase of the system under test (the baseline has no API, worker or Redis). */
 export function capacityRows(comparisons: readonly Comparison[]): CapacityRow[] {
   return comparisons
-    .filter((c) => c.accounts.applied.appliedPerSecond > 0)
+    .filter((c) => CAPACITY_MODES.includes(c.mode) && c.accounts.applied.appliedPerSecond > 0)
     .map((c) => capacityRow(c.workload, c.mode, c.accounts));
 }
 

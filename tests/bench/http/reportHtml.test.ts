@@ -78,6 +78,13 @@ describe("capacity from measurements", () => {
     expect(batch?.opsPerRequest).toBe(100);
   });
 
+  it("leaves out phases that are not a mode served at scale", () => {
+    const first = comparisons[0];
+    if (!first) throw new Error("no fixture");
+    const other = { ...first, mode: "sequential" };
+    expect(capacityRows([...comparisons, other]).map((r) => r.mode)).toEqual(["single", "batch"]);
+  });
+
   it("sizes one-core processes at 70 % of a core", () => {
     const [single] = capacityRows(comparisons);
     if (!single) throw new Error("no row");
