@@ -1,9 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { capacityRows, capacitySection, deployment } from "./capacity.ts";
 import type { LoadResult } from "./loadgen.ts";
 import type { Comparison, PhaseResult } from "./report.ts";
 import { cpuChart, htmlReport, markdownToHtml } from "./reportHtml.ts";
-import { replaceCapacitySection } from "./reportOnly.ts";
+import { renderSavedReport, replaceCapacitySection } from "./reportOnly.ts";
 
 function load(requests: number, operations: number, seconds: number): LoadResult {
   return {
@@ -148,5 +151,27 @@ describe("the HTML report", () => {
       "load generator",
       "baseline",
     ]);
+  });
+});
+
+describe("--report-only", () => {
+  it("renders a saved run again: capacity derived anew, the rest of report.md kept", () => {
+    const folder = mkdtempSync(join(tmpdir(), "bench-report-"));
+    try {
+      writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons }));
+      writeFileSync(join(folder, "report.md"), "# Saved run\n\nkept line\n\n## Capacity: stale\n\nstale\n");
+      expect(renderSavedReport(folder)).toBe(join(folder, "report.html"));
+      const markdown = readFileSync(join(folder, "report.md"), "utf8");
+      expect(markdown).toContain("kept line");
+      expect(markdown).not.toContain("stale");
+      expect(markdown).toContain(
+        "| uniform | single | 1.0 | 5,000 | 5,000 | 1.60 | 1.00 | 0.80 | 0.20 | 3.60 | 12,500 |",
+      );
+      const html = readFileSync(join(folder, "report.html"), "utf8");
+      expect(html).toContain("<title>Saved run</title>");
+      expect(html).toContain("<td>uniform</td><td>single</td>");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
