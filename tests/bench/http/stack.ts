@@ -39,6 +39,8 @@ export interface BenchStack {
   apiUrl: string;
   baselineUrl: string;
   apiKey: string;
+  /** The Redis the API and the workers use (the sequential mode switches its fsync policy). */
+  redisUrl: string;
   sutPool: pg.Pool;
   processes: BenchProcess[];
   /** Pid of the PostgreSQL postmaster and of Redis, when this run started them. */
@@ -174,6 +176,7 @@ export async function startBenchStack(options: {
     apiUrl,
     baselineUrl: base,
     apiKey,
+    redisUrl,
     sutPool: pool,
     processes,
     ...(postgres ? { postgresPid: postgres.pid } : {}),

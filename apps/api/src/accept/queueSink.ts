@@ -54,7 +54,7 @@ export class QueueSink {
   async store(partition: number, operations: QueuedOperation[]): Promise<void> {
     const queue = this.#queues[partition];
     if (!queue) throw new RangeError(`no queue for partition ${partition}`);
-    await this.#gate?.admit(partition);
+    await this.#gate?.admit(partition, operations.length);
     try {
       await storeApplyJob(queue, partition, operations, this.#states);
     } catch (error) {
