@@ -26,6 +26,7 @@ import {
   markdownTable,
   type PhaseResult,
 } from "./report.ts";
+import { type PipelineRow, pipelineDelta, pipelineTable, readPipeline } from "./pipeline.ts";
 import { runSequential, sequentialMarkdown } from "./sequential.ts";
 import { type BenchStack, startBenchStack } from "./stack.ts";
 import { benchTargets, verdictTable } from "./targets.ts";
@@ -98,6 +99,9 @@ function cpuSnapshot(stack: BenchStack): Record<string, number> {
   return snap;
 }
 
+/** How each phase of the system under test moved through the queue (pipeline.ts). */
+const pipelineRows: PipelineRow[] = [];
+
 async function phase(
   stack: BenchStack,
   workload: WorkloadName,
@@ -110,6 +114,8 @@ async function phase(
     `${system} ${workload} ${mode}${options.rate ? ` at ${Math.round(options.rate * batch)} ops/s` : ""}: ${options.seconds} s`,
   );
   const before = cpuSnapshot(stack);
+  const pipelineBefore =
+    system === "accounts" ? await readPipeline(stack.apiUrl, stack.workerUrls) : undefined;
   const { result, cpu: loadCpu } = await runLoad({
     url: system === "accounts" ? stack.apiUrl : stack.baselineUrl,
     apiKey: stack.apiKey,
@@ -147,6 +153,13 @@ async function phase(
   progress(`  draining: ${acceptedOps - atEnd.finished} operations queued at the end`);
   await drain(stack.sutPool, result.startedAt, acceptedOps);
   const applied = await appliedStats(stack.sutPool, result.startedAt, result.endedAt);
+  if (pipelineBefore)
+    pipelineRows.push({
+      workload: options.rate ? `${workload} (half rate)` : workload,
+      mode,
+      seconds: elapsed,
+      counters: pipelineDelta(pipelineBefore, await readPipeline(stack.apiUrl, stack.workerUrls)),
+    });
   return {
     workload,
     mode,
@@ -218,13 +231,13 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";
-  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${verdictTable(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${verdictTable(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n\n## Queue jobs and worker transactions (the phase and its drain)\n\n${pipelineTable(pipelineRows)}\n`;
   const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);
   writeFileSync(join(folder, "report.html"), htmlReport(title, markdown, comparisons));
-  writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons, halfRate, targets }, null, 2));
-  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets }));
+  writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }, null, 2));
+  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }));
   else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
 }
 
