@@ -77,6 +77,33 @@ describe("BacklogGate", () => {
     expect(reads).toBe(3);
   });
 
+  it("takes a count observed with a store as a fresh read", async () => {
+    const source = counts(0);
+    const holds: number[] = [];
+    const gate = new BacklogGate({
+      maxWaitingJobs: 10,
+      maxHoldMs: 60_000,
+      pollMs: 60_000,
+      waiting: source.waiting,
+      onHold: (_partition, waiting) => holds.push(waiting),
+    });
+    gate.observe(4, 3);
+    await gate.admit(4);
+    expect(source.reads).toEqual([]);
+    // Held on an observed 12 without a read of its own, until its deadline (pollMs is long).
+    const held = new BacklogGate({
+      maxWaitingJobs: 10,
+      maxHoldMs: 20,
+      pollMs: 60_000,
+      waiting: source.waiting,
+      onHold: (_partition, waiting) => holds.push(waiting),
+    });
+    held.observe(4, 12);
+    await held.admit(4);
+    expect(holds).toEqual([12]);
+    expect(source.reads).toEqual([]);
+  });
+
   it("stores anyway once held for maxHoldMs, so the gate never refuses", async () => {
     const source = counts(1000);
     const gate = new BacklogGate({ maxWaitingJobs: 10, maxHoldMs: 30, pollMs: 5, waiting: source.waiting });

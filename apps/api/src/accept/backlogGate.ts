@@ -57,10 +57,10 @@ export class BacklogGate {
       maxOps > 0
         ? Math.min(maxWaitingJobs, Math.max(1, Math.floor(maxOps / Math.max(1, operations))))
         : maxWaitingJobs;
-    // The last count read, when it was under the limit, lets the job through at once; a fresh count
-    // is read meanwhile for the next one. So a partition that keeps up pays no round trip before its
-    // store (a sequential caller waited for one on every other request), and one that falls behind
-    // is held from the next job on.
+    // The last count known, when it was under the limit, lets the job through at once (a count
+    // older than pollMs is read again meanwhile, for the next job). So a partition that keeps up pays
+    // no round trip before its store (a sequential caller waited for one on every other request),
+    // and one that falls behind is held from the next job on.
     const known = this.#known.get(partition);
     if (known !== undefined && known < limit) {
       void this.#waiting(partition);
@@ -77,6 +77,15 @@ export class BacklogGate {
       if (left <= 0) return;
       await sleep(Math.min(pollMs, left));
     }
+  }
+
+  /**
+   * A count learnt otherwise (the store of a job reads it in its own transaction): it serves as a
+   * fresh read for `pollMs`, so a busy partition's count costs no command of its own.
+   */
+  observe(partition: number, waiting: number): void {
+    this.#known.set(partition, waiting);
+    this.#counts.set(partition, { at: performance.now(), value: Promise.resolve(waiting) });
   }
 
   /** The partition's waiting count, read at most once per `pollMs`; 0 when it cannot be read. */

@@ -56,7 +56,8 @@ export class QueueSink {
     if (!queue) throw new RangeError(`no queue for partition ${partition}`);
     await this.#gate?.admit(partition, operations.length);
     try {
-      await storeApplyJob(queue, partition, operations, this.#states);
+      const { waiting } = await storeApplyJob(queue, partition, operations, this.#states);
+      this.#gate?.observe(partition, waiting);
     } catch (error) {
       // BullMQ sets a Queue's connection up once (it reads INFO). When that failed, as it does on a
       // Redis Cluster that is not ready yet when the API starts (ioredis Cluster reports itself
