@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { clientLines } from "./clientReport.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
+import { type PipelineRow, pipelineDelta, pipelineTable, readPipeline } from "./pipeline.ts";
 import {
   accepted,
   type Comparison,
@@ -26,7 +27,6 @@ import {
   markdownTable,
   type PhaseResult,
 } from "./report.ts";
-import { type PipelineRow, pipelineDelta, pipelineTable, readPipeline } from "./pipeline.ts";
 import { runSequential, sequentialMarkdown } from "./sequential.ts";
 import { type BenchStack, startBenchStack } from "./stack.ts";
 import { benchTargets, verdictTable } from "./targets.ts";
@@ -236,7 +236,10 @@ function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): v
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);
   writeFileSync(join(folder, "report.html"), htmlReport(title, markdown, comparisons));
-  writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }, null, 2));
+  writeFileSync(
+    join(folder, "result.json"),
+    JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }, null, 2),
+  );
   if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }));
   else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
 }
