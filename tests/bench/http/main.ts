@@ -115,7 +115,7 @@ async function phase(
   );
   const before = cpuSnapshot(stack);
   const pipelineBefore =
-    system === "accounts" ? await readPipeline(stack.apiUrl, stack.workerUrls) : undefined;
+    system === "accounts" ? await readPipeline(stack.apiUrl, stack.workerUrls, stack.sutPool) : undefined;
   const { result, cpu: loadCpu } = await runLoad({
     url: system === "accounts" ? stack.apiUrl : stack.baselineUrl,
     apiKey: stack.apiKey,
@@ -158,7 +158,10 @@ async function phase(
       workload: options.rate ? `${workload} (half rate)` : workload,
       mode,
       seconds: elapsed,
-      counters: pipelineDelta(pipelineBefore, await readPipeline(stack.apiUrl, stack.workerUrls)),
+      counters: pipelineDelta(
+        pipelineBefore,
+        await readPipeline(stack.apiUrl, stack.workerUrls, stack.sutPool),
+      ),
     });
   return {
     workload,
