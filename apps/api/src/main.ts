@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { onShutdown } from "@accounts/runtime";
-import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { loadApiConfig } from "./config.ts";
 import { createServices } from "./createServices.ts";
+import { httpServerSettings, serveApi } from "./http/server.ts";
 
 const config = loadApiConfig();
 const api = await createServices(config);
-const server = serve(
-  { fetch: createApp(api.app).fetch, port: config.PORT, hostname: config.HOST },
+const server = serveApi(
+  createApp(api.app).fetch,
+  { port: config.PORT, hostname: config.HOST, settings: httpServerSettings(config) },
   (info) => {
     api.setReady(true);
     api.log.info({ port: info.port }, "api listening");

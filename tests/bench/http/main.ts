@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { capacitySection } from "./capacity.ts";
 import { clientLines } from "./clientReport.ts";
+import { type HttpCost, httpCostLines, measureHttpCost } from "./httpCost.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
 import { type PipelineRow, pipelineDelta, pipelineTable, readPipeline } from "./pipeline.ts";
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
   }
   const comparisons: Comparison[] = [];
   let halfRate: PhaseResult | undefined;
+  let httpCost: HttpCost | undefined;
   try {
     for (const workload of workloads) {
       for (const mode of ["single", "batch"] as const) {
@@ -215,33 +217,49 @@ async function main(): Promise<void> {
     }
     const uniform = comparisons.find((c) => c.workload === "uniform" && c.mode === "single");
     if (uniform) {
+      progress(`plain node:http reference, uniform single: ${seconds} s`);
+      const spec = { apiKey: stack.apiKey, workload: "uniform" as const, batch: 1, seconds, connections };
+      httpCost = await measureHttpCost(uniform.accounts, spec, runLoad, process.env);
       const max = Math.min(accepted(uniform.accounts), uniform.accounts.applied.appliedPerSecond);
       halfRate = await phase(stack, "uniform", "single", "accounts", { rate: max / 2, seconds });
     }
   } finally {
     await stack.stop();
   }
-  report(comparisons, halfRate);
+  report(comparisons, halfRate, httpCost);
 }
 
-function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): void {
+function report(
+  comparisons: Comparison[],
+  halfRate: PhaseResult | undefined,
+  httpCost: HttpCost | undefined,
+): void {
   const targets = benchTargets(comparisons, halfRate);
+  if (httpCost)
+    targets.push({
+      name: "API CPU per single POST vs plain node:http",
+      value: httpCost.ratio,
+      threshold: 2.5,
+      unit: "x",
+      kind: "max",
+    });
   const title = `Accounts processor vs naive baseline — ${new Date().toISOString()}`;
   const cpus = cpus_();
   const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); PARTITIONS=${partitions}; ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";
-  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${verdictTable(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n\n## Queue jobs and worker transactions (the phase and its drain)\n\n${pipelineTable(pipelineRows)}\n\n${capacitySection(comparisons)}\n`;
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n${httpCost ? `## HTTP cost per single POST (uniform)\n\n${httpCostLines(httpCost)}\n\n` : ""}## Targets\n\n${verdictTable(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n\n## Queue jobs and worker transactions (the phase and its drain)\n\n${pipelineTable(pipelineRows)}\n\n${capacitySection(comparisons)}\n`;
   const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);
   writeFileSync(join(folder, "report.html"), htmlReport(title, markdown, comparisons));
   writeFileSync(
     join(folder, "result.json"),
-    JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }, null, 2),
+    JSON.stringify({ comparisons, halfRate, httpCost, targets, pipeline: pipelineRows }, null, 2),
   );
-  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }));
+  if (args.json)
+    console.log(JSON.stringify({ comparisons, halfRate, httpCost, targets, pipeline: pipelineRows }));
   else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
 }
 
