@@ -104,19 +104,32 @@ export async function createServices(
   const audited = countAuthFailures(audit, metrics.authFailures);
   const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
   const holds = new ThrottledLog(log, { intervalMs: BACKLOG_HOLD_LOG_INTERVAL_MS });
-  const sink = new QueueSink(queueConnection, catalog, states, {
-    maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
-    maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
-    pollMs: 10,
-    onHold: (partition, waiting) => {
-      metrics.backlogHolds.inc();
-      holds.warn(
-        `partition-${partition}`,
-        { partition, waiting, limit: config.BACKLOG_MAX_WAITING_JOBS },
-        "partition backlog over the limit: accepting slows down to the pace of applying",
-      );
+  const sink = new QueueSink(
+    queueConnection,
+    catalog,
+    states,
+    {
+      maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
+      maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
+      pollMs: 10,
+      onHold: (partition, waiting) => {
+        metrics.backlogHolds.inc();
+        holds.warn(
+          `partition-${partition}`,
+          { partition, waiting, limit: config.BACKLOG_MAX_WAITING_JOBS },
+          "partition backlog over the limit: accepting slows down to the pace of applying",
+        );
+      },
     },
-  });
+    {
+      minReplicas: config.ACCEPT_MIN_REPLICAS,
+      timeoutMs: config.ACCEPT_REPLICA_TIMEOUT_MS,
+      observe: (seconds, confirmed) => {
+        metrics.replicaWait.observe(seconds);
+        if (!confirmed) metrics.replicasUnconfirmed.inc();
+      },
+    },
+  );
   const coalescer = new Coalescer<QueuedOperation>({
     maxWaitMs: config.COALESCE_MAX_WAIT_MS,
     maxItems: config.COALESCE_MAX_OPERATIONS,
