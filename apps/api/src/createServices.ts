@@ -35,6 +35,7 @@ import { createApiMetrics } from "./metrics/apiMetrics.ts";
 import { countAuthFailures } from "./metrics/countAuthFailures.ts";
 import { observeRequests } from "./metrics/observeRequests.ts";
 import { QueueDepthSampler } from "./metrics/queueDepth.ts";
+import { replicaHealth } from "./metrics/redisMemory.ts";
 import { FinishedNotifier } from "./read/finishedNotifier.ts";
 import { adminMaintenanceRoutes, enqueueOnQueue } from "./routes/adminMaintenance.ts";
 import { deliveriesRoute } from "./routes/deliveries.ts";
@@ -171,6 +172,7 @@ export async function createServices(
       database: pool,
       redis: commands,
       performance: { latencies: { accept: acceptLatency }, thresholdMs: config.HEALTH_P95_THRESHOLD_MS },
+      more: { redisReplicas: replicaHealth(commands, config.ACCEPT_MIN_REPLICAS) },
     }),
     metrics: metricsEndpoint(metrics.registry),
     observeRequests: observeRequests({

@@ -75,6 +75,17 @@ describe("ACCEPT_MIN_REPLICAS=1", () => {
     expect(await metric("accounts_accept_replica_wait_seconds_count")).toBeGreaterThanOrEqual(1);
   });
 
+  it("reports the master's connected replicas in /health and /metrics", async () => {
+    const health = (await (await t().app.request("/health")).json()) as {
+      checks: Record<string, { status: string; details?: { masters: Record<string, number> } }>;
+    };
+    expect(health.checks.redisReplicas).toMatchObject({
+      status: "healthy",
+      details: { masters: { [`127.0.0.1:${master.port}`]: 1 } },
+    });
+    expect(await metric("accounts_redis_connected_replicas")).toBe(1);
+  });
+
   it("is 503 with Retry-After while the replica is paused; the retry with the same key gets the same id, stored once", async () => {
     const before = await waitingIds(onReplica);
     const unconfirmedBefore = await metric("accounts_accept_replicas_unconfirmed_total");

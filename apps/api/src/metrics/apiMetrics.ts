@@ -216,6 +216,11 @@ function defineRedisGauges(registry: Registry, redis: RedisClient | undefined): 
     (n) => n.maxBytes,
   );
   gauge(
+    "accounts_redis_connected_replicas",
+    "Replicas connected to each queue Redis master (INFO replication connected_slaves). 0: losing that master's machine loses what it acknowledged since its replica left.",
+    (n) => n.connectedReplicas,
+  );
+  gauge(
     "accounts_redis_maxmemory_policy_noeviction",
     "1 when the node's maxmemory-policy is noeviction (required: any other policy may drop accepted operations), else 0.",
     (n) => (n.policy === "noeviction" ? 1 : 0),
