@@ -5,7 +5,9 @@
  * the `client` mode (clientMode.ts): 64 callers submitting one operation at a time through @accounts/client.
  *
  * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
- * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json.
+ * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json,
+ * --replica (a local Redis replica of the benchmark's Redis; with ACCEPT_MIN_REPLICAS=1 in the
+ * environment the API waits for it before each 202).
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -40,6 +42,7 @@ const { values: args } = parseArgs({
     workers: { type: "string" },
     partitions: { type: "string" },
     json: { type: "boolean" },
+    replica: { type: "boolean" },
   },
 });
 const seconds = Number(args.seconds ?? (args.quick ? 5 : 20));
@@ -158,6 +161,7 @@ async function phase(
 async function main(): Promise<void> {
   const stack = await startBenchStack({
     workers: Number(args.workers ?? 1),
+    replica: args.replica ?? false,
     log: progress,
     env: { ...process.env, PARTITIONS: partitions },
   });
