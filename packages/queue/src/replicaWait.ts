@@ -24,9 +24,13 @@ export class ReplicasUnconfirmedError extends Error {
     readonly confirmed: number,
     readonly wanted: number,
     timeoutMs: number,
+    cause?: unknown,
   ) {
     super(
-      `${confirmed} of ${wanted} Redis replicas confirmed the job within ${timeoutMs} ms: it is on the master but may not survive its loss`,
+      cause === undefined
+        ? `${confirmed} of ${wanted} Redis replicas confirmed the job within ${timeoutMs} ms: it is on the master but may not survive its loss`
+        : `the job is on the master, but its replicas could not be asked (${codeOf(cause)}): it may not survive the master's loss`,
+      cause === undefined ? undefined : { cause },
     );
     this.name = "ReplicasUnconfirmedError";
   }
@@ -57,6 +61,11 @@ export async function waitForReplicas(
   try {
     const node = client instanceof Cluster ? masterOfKey(client, key) : (client as Redis);
     confirmed = Number(await node.call("WAIT", String(policy.minReplicas), String(policy.timeoutMs)));
+  } catch (error) {
+    // The job IS stored: whatever stopped the WAIT (a connection cut, one not writable any more),
+    // the caller must not take it for a store that never left (isRedisCommandUnsent), which frees
+    // the Idempotency-Key and gave a retry a second id (seen in the host-loss faults).
+    throw new ReplicasUnconfirmedError(0, policy.minReplicas, policy.timeoutMs, error);
   } finally {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     policy.observe?.(seconds, confirmed >= policy.minReplicas);
@@ -75,4 +84,10 @@ function masterOfKey(cluster: Cluster, key: string): Redis {
   if (!node)
     throw new Error(`no known Redis Cluster master owns the slot of ${key}: cannot confirm replicas`);
   return node;
+}
+
+/** A short name of what stopped the WAIT, without echoing a message a classifier might match. */
+function codeOf(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return typeof e?.code === "string" ? e.code : typeof e?.name === "string" ? e.name : "error";
 }
