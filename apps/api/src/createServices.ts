@@ -154,7 +154,14 @@ export async function createServices(
     db,
     states,
     currencies,
-    accept: { db, states, coalescer, partitions: config.PARTITIONS, log },
+    accept: {
+      db,
+      states,
+      coalescer,
+      partitions: config.PARTITIONS,
+      log,
+      confirmReplays: config.ACCEPT_MIN_REPLICAS > 0,
+    },
     notifier,
     redisFull: () => memory.isFull(),
     checkCallbackUrl: async (url: string) => {
