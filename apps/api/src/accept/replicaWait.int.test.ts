@@ -5,7 +5,6 @@ import { applyOperationBatch } from "@accounts/db";
 import { type RedisServer, startRedis, waitForReplicaSync } from "@accounts/devstack";
 import type { QueuedOperation } from "@accounts/domain";
 import { type ApplyJob, allPartitionQueues, readPendingState } from "@accounts/queue";
-import { waitFor } from "@accounts/tests/harness";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
