@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 
 const run = promisify(execFile);
 
-/** A Redis Cluster of masters only, each a redis-server child with its own folder and AOF. */
+/** A Redis Cluster (masters, optionally a replica each), each node a redis-server child with its own folder and AOF. */
 export interface LocalRedisCluster {
   readonly nodes: readonly RedisServer[];
   /** `127.0.0.1:<port>` of every node, for `REDIS_CLUSTER_NODES`. */
@@ -16,6 +16,8 @@ export interface LocalRedisCluster {
   placement(key: string): Promise<{ slot: number; node: string }>;
   /** Until every node reports `cluster_state:ok` (all slots served). */
   waitUntilOk(timeoutMs?: number): Promise<void>;
+  /** The replica of each master: master `127.0.0.1:<port>` to the replica's server (none without replicas). */
+  replicaOf(): Promise<Map<string, RedisServer>>;
   /** Until some running node reports `cluster_state:fail` (a master is known to be down). */
   waitUntilFailing(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -32,13 +34,17 @@ export interface LocalRedisCluster {
  * const cluster = await startRedisCluster(dir, 3);
  * await startAppStack({ redisUrl: `redis://${cluster.seeds[0]}`, env: { REDIS_CLUSTER_NODES: cluster.seeds.join(",") } });
  */
-export async function startRedisCluster(dir: string, masters = 3): Promise<LocalRedisCluster> {
+export async function startRedisCluster(
+  dir: string,
+  masters = 3,
+  replicasPerMaster = 0,
+): Promise<LocalRedisCluster> {
   const nodes: RedisServer[] = [];
   const stop = async () => {
     await Promise.allSettled(nodes.map((node) => node.stop()));
   };
   try {
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicasPerMaster); i++) {
       nodes.push(
         await startRedis({
           dataDir: join(dir, `node-${i}`),
@@ -57,13 +63,14 @@ export async function startRedisCluster(dir: string, masters = 3): Promise<Local
       "create",
       ...seeds,
       "--cluster-replicas",
-      "0",
+      String(replicasPerMaster),
       "--cluster-yes",
     ]);
     const cluster: LocalRedisCluster = {
       nodes,
       seeds,
       placement: (key) => placement(nodes, key),
+      replicaOf: () => replicasOf(nodes),
       waitUntilOk: (timeoutMs = 30_000) =>
         waitFor(async () => (await Promise.all(nodes.map(clusterStateOk))).every(Boolean), {
           timeoutMs,
@@ -127,4 +134,15 @@ async function placement(
     const [host, port] = range[2];
     return { slot, node: `${host}:${port}` };
   });
+}
+
+/** Each replica's master, from its INFO replication (`master_port`), once its link is up. */
+async function replicasOf(nodes: readonly RedisServer[]): Promise<Map<string, RedisServer>> {
+  const map = new Map<string, RedisServer>();
+  for (const node of nodes) {
+    const info = await withNode(node, (redis) => redis.info("replication"));
+    const port = /master_port:(\d+)/.exec(info)?.[1];
+    if (/role:slave/.test(info) && port) map.set(`127.0.0.1:${port}`, node);
+  }
+  return map;
 }

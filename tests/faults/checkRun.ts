@@ -33,6 +33,8 @@ export interface RunCheck {
   invariants: InvariantReport;
   /** Ledger entries whose operation row does not exist (a half-written operation). */
   orphanEntries: number;
+  /** Ids of the run's operation rows. */
+  storedIds: string[];
 }
 
 /**
@@ -50,13 +52,14 @@ export async function checkRun(
   try {
     const stored = await pool.query<StoredOperation>(
       `WITH run AS (
-         SELECT id, status, request::jsonb->'metadata'->>'lid' AS lid
+         SELECT id, status, request::jsonb->'metadata'->>'lid' AS lid,
+                rejection::jsonb->>'duplicateOf' AS "duplicateOf"
          FROM operations WHERE request::jsonb->'metadata'->>'run' = $1
        ), counted AS (
          SELECT operation_id, count(*)::int AS entries FROM ledger_entries
          WHERE operation_id IN (SELECT id FROM run) GROUP BY operation_id
        )
-       SELECT run.id, run.lid, run.status, coalesce(counted.entries, 0) AS entries
+       SELECT run.id, run.lid, run.status, run."duplicateOf", coalesce(counted.entries, 0) AS entries
        FROM run LEFT JOIN counted ON counted.operation_id = run.id`,
       [runId],
     );
@@ -77,6 +80,7 @@ export async function checkRun(
       verdict: judgeRun(records, stored.rows, sequenced.rows),
       invariants: await checkLedgerInvariants(db, { limit: 20 }),
       orphanEntries: orphans.rows[0]?.n ?? 0,
+      storedIds: stored.rows.map((row) => row.id),
     };
   } finally {
     await db.destroy();

@@ -10,15 +10,29 @@ import { type OwnServers, startOwnServers } from "../loadKit/ownServers.ts";
 import { partitionDepths, totalDepth } from "../loadKit/queueDepth.ts";
 import { seededRandom } from "../loadKit/random.ts";
 import { checkRun, waitForDrain } from "./checkRun.ts";
-import { FAULT_KINDS, type FaultKind, type InjectedFault, injectFault } from "./faultInjector.ts";
+import {
+  FAULT_KINDS,
+  type FaultKind,
+  type InjectedFault,
+  injectFault,
+  waitUntilHealthy,
+} from "./faultInjector.ts";
 import { startFaultLoad } from "./faultLoad.ts";
 import { failuresOf, renderReport } from "./faultReport.ts";
+import { RedisPair } from "./hostLoss.ts";
+import { countLeftAccepted, loseMasterWithWorkersPaused, runHostLossControl } from "./hostLossControl.ts";
 
 // The fault-injection suite: `npm run test:faults -- --faults 20`. Runs a steady mixed load against
 // the real apps on a PostgreSQL and a Redis of its own, kills one process at a time with SIGKILL
 // (worker, API, redis-server, postgres), restarts it, and after the drain checks that no
 // acknowledged operation was lost or applied twice and that every account kept its order.
 // Exits 1 when any check fails, 2 on a bad flag.
+//
+// Redis runs as a master and a replica behind one address (tests/faults/hostLoss.ts), the API with
+// ACCEPT_MIN_REPLICAS=1. `--host-losses N` (default 2) also loses the master's machine N times: kill -9
+// and its folder deleted, the replica promoted, the address moved, a new empty replica. Then a
+// negative control (`--control`, default on) does the same with ACCEPT_MIN_REPLICAS=0 and must lose
+// acknowledged operations.
 
 const flags = parseFlags(process.argv.slice(2), {
   faults: 3,
@@ -29,6 +43,10 @@ const flags = parseFlags(process.argv.slice(2), {
   seed: 0,
   keep: false,
   "max-down-ms": 8000,
+  "host-losses": 2,
+  "hold-ms": 500,
+  "control-hold-ms": 1500,
+  control: true,
 });
 const kinds = flags.kinds.split(",").map((k) => k.trim()) as FaultKind[];
 for (const kind of kinds) {
@@ -50,6 +68,8 @@ const servers: OwnServers = await startOwnServers({
   label: "faults",
   appendfsync: flags.fsync as AppendFsync,
 });
+const pair = await RedisPair.start(servers.redis, servers.dir, flags.fsync as AppendFsync);
+const hostLosses: { target: string; holdMs: number; recoveryMs: number }[] = [];
 let stack: AppStack | undefined;
 let depthProbe: Redis | undefined;
 let exitCode = 1;
@@ -59,10 +79,12 @@ try {
   stack = await startAppStack({
     workers: 2,
     databaseAdminUrl: servers.postgres.url,
-    redisUrl: servers.redis.url,
+    redisUrl: pair.url,
     templateDatabase: servers.templateDatabase,
     logDir: servers.dir,
     env: {
+      ACCEPT_MIN_REPLICAS: "1",
+      ACCEPT_REPLICA_TIMEOUT_MS: "1000",
       // A killed worker's job is taken over once its lock expires: keep that short here.
       PARTITION_LOCK_MS: "5000",
       LOG_LEVEL: "warn",
@@ -91,7 +113,10 @@ try {
     retryDeadlineMs: 120_000,
   });
 
-  const schedule = kinds.flatMap((kind) => Array.from({ length: flags.faults }, () => kind));
+  const schedule: (FaultKind | "host")[] = kinds.flatMap((kind) =>
+    Array.from({ length: flags.faults }, () => kind),
+  );
+  for (let i = 0; i < flags["host-losses"]; i++) schedule.push("host");
   for (let i = schedule.length - 1; i > 0; i--) {
     const j = random.int(0, i);
     [schedule[i], schedule[j]] = [schedule[j] as FaultKind, schedule[i] as FaultKind];
@@ -101,20 +126,30 @@ try {
     namespace: stack.namespace,
     partitions: Number(stack.processes[0]?.env.PARTITIONS ?? 16),
   };
-  const probe = new Redis(servers.redis.url, { maxRetriesPerRequest: 1 });
+  const probe = new Redis(pair.url, { maxRetriesPerRequest: 1 });
   probe.on("error", () => {});
   depthProbe = probe;
   await waitFor(() => load.acknowledged() >= 100, { timeoutMs: 60_000, message: "the load warmed up" });
   for (const [index, kind] of schedule.entries()) {
     // A random moment of steady load, then the crash.
     await sleep(random.int(300, 2_500));
-    const fault = await injectFault(
-      kind,
-      { stack, redis: servers.redis, postgres: servers.postgres },
-      random,
-      flags["max-down-ms"],
-    );
-    faults.push(fault);
+    let fault: { target: string; downMs: number; recoveryMs: number };
+    if (kind === "host") {
+      const lossStarted = Date.now();
+      const lost = await loseMasterWithWorkersPaused(pair, stack, random.int(50, flags["hold-ms"]));
+      await waitUntilHealthy(stack);
+      fault = { target: lost.target, downMs: lost.holdMs, recoveryMs: Date.now() - lossStarted };
+      hostLosses.push({ target: lost.target, holdMs: lost.holdMs, recoveryMs: fault.recoveryMs });
+    } else {
+      const injected = await injectFault(
+        kind,
+        { stack, redis: pair.master, postgres: servers.postgres },
+        random,
+        flags["max-down-ms"],
+      );
+      faults.push(injected);
+      fault = injected;
+    }
     // Only the victim was killed: any other app process that is gone died of the fault (a crash).
     const dead = stack.processes.filter((p) => !p.running()).map((p) => p.name);
     if (dead.length > 0) throw new Error(`${dead.join(", ")} died after ${fault.target} was killed`);
@@ -140,7 +175,7 @@ try {
   await load.stop();
   await Promise.all(connections.map((c) => c.close()));
   const drainStarted = Date.now();
-  await waitForDrain(servers.redis.url, catalog, 180_000);
+  await waitForDrain(pair.url, catalog, 180_000);
   say(`drained in ${Math.round((Date.now() - drainStarted) / 1000)} s; checking the ledger`);
   const check = await checkRun(stack.databaseUrl, runId, load.records);
   const summary = {
@@ -152,6 +187,37 @@ try {
   };
   console.log(`\n${renderReport(summary)}\n`);
   const failures = failuresOf(summary);
+  const leftAccepted = await countLeftAccepted(
+    pair.url,
+    stack.namespace,
+    load.records,
+    new Set(check.storedIds),
+  );
+  console.log(
+    `host losses (kill -9 + data deleted, replica promoted, ACCEPT_MIN_REPLICAS=1): ${hostLosses.length}` +
+      `${hostLosses.length > 0 ? `, link held ${hostLosses.map((h) => h.holdMs).join("/")} ms, max recovery ${Math.max(...hostLosses.map((h) => h.recoveryMs))} ms` : ""}` +
+      `; left accepted: ${leftAccepted}; second ids of a key refused by PostgreSQL: ${check.verdict.duplicateIdsRefused}`,
+  );
+  if (leftAccepted > 0)
+    failures.push(`${leftAccepted} acknowledged operations left accepted (their job is gone)`);
+  if (flags.control && flags["host-losses"] > 0) {
+    say("negative control: the same host loss with ACCEPT_MIN_REPLICAS=0");
+    const control = await runHostLossControl({
+      servers,
+      fsync: flags.fsync as AppendFsync,
+      random,
+      runId: `${runId}c`,
+      rate: flags.rate,
+      holdMs: flags["control-hold-ms"],
+      say,
+    });
+    console.log(
+      `control (ACCEPT_MIN_REPLICAS=0, link held ${control.holdMs} ms): acknowledged ${control.acknowledged}, ` +
+        `lost ${control.lost}, left accepted ${control.leftAccepted}`,
+    );
+    if (control.lost === 0)
+      failures.push("the negative control lost nothing: the host-loss fault proves nothing");
+  }
   if (failures.length === 0) {
     console.log("PASS: nothing lost, nothing applied twice, every account in order, reconcile clean");
     exitCode = 0;
@@ -167,10 +233,11 @@ try {
   const keep = flags.keep || exitCode !== 0;
   if (keep) {
     await Promise.allSettled((stack?.processes ?? []).map((p) => p.stop()));
-    await Promise.allSettled([servers.postgres.stop(), servers.redis.stop()]);
+    await Promise.allSettled([servers.postgres.stop(), pair.stop()]);
     console.log(`kept ${servers.dir}${stack ? ` (database ${stack.databaseUrl.split("/").pop()})` : ""}`);
   } else {
     await stack?.stop().catch(() => {});
+    await pair.stop();
     await servers.stop();
   }
 }

@@ -87,4 +87,19 @@ describe("judgeRun", () => {
     expect(verdict.stray).toHaveLength(1);
     expect(verdict.outOfOrder).toEqual(["u1/USD: seq 2 at version 3 after seq 3 at version 2"]);
   });
+
+  it("does not count a second id of one key that PostgreSQL refused as a duplicate application", () => {
+    const verdict = judgeRun(
+      [record("k", { id: "op_k2" })],
+      [stored("k"), stored("k", { id: "op_k2", status: "rejected", entries: 0, duplicateOf: "op_k" })],
+      [],
+    );
+    expect(verdict.duplicated).toEqual([]);
+    expect(verdict.wrongId).toEqual([]);
+    expect(verdict.duplicateIdsRefused).toBe(1);
+    // Two applied rows for one key are still a duplicate.
+    expect(judgeRun([record("k")], [stored("k"), stored("k", { id: "op_k2" })], []).duplicated).toHaveLength(
+      1,
+    );
+  });
 });

@@ -7,6 +7,12 @@ export interface StoredOperation {
   lid: string;
   status: string;
   entries: number;
+  /**
+   * Set on a second id of the same Idempotency-Key that PostgreSQL refused to apply
+   * (`duplicate_idempotency_key`, docs/adr/0008): the id applied first. Such a row is not a second
+   * application.
+   */
+  duplicateOf?: string | null;
 }
 
 /** One account's entry written by an operation that carries that account's sequence number. */
@@ -36,6 +42,8 @@ export interface Verdict {
   outOfOrder: string[];
   /** Operation rows of this run that no caller submitted. */
   stray: string[];
+  /** Second ids of one key that PostgreSQL refused to apply (rejected as duplicates, not applied). */
+  duplicateIdsRefused: number;
 }
 
 /**
@@ -70,11 +78,15 @@ export function judgeRun(
     unacknowledgedAbsent: 0,
     outOfOrder: [],
     stray: [],
+    duplicateIdsRefused: 0,
   };
   const known = new Set<string>();
   for (const record of records) {
     known.add(record.lid);
-    const rows = byLid.get(record.lid) ?? [];
+    const all = byLid.get(record.lid) ?? [];
+    const refused = all.filter((row) => row.duplicateOf);
+    const rows = all.filter((row) => !row.duplicateOf);
+    verdict.duplicateIdsRefused += refused.length;
     if (rows.length > 1) verdict.duplicated.push(`${record.lid}: ${rows.map((r) => r.id).join(", ")}`);
     for (const row of rows) {
       const expected = row.status === "applied" ? record.entries : 0;
@@ -97,7 +109,9 @@ export function judgeRun(
     }
     if (row.status === "applied") verdict.applied += 1;
     else if (row.status === "rejected") verdict.rejected += 1;
-    if (record.id !== undefined && !rows.some((r) => r.id === record.id)) {
+    // An acknowledged second id that PostgreSQL refused names the applied one: the same operation.
+    const named = rows.some((r) => r.id === record.id) || refused.some((r) => r.id === record.id);
+    if (record.id !== undefined && !named) {
       verdict.wrongId.push(`${record.lid}: acknowledged as ${record.id}, stored as ${row.id}`);
     }
   }

@@ -41,6 +41,17 @@ export const apiEnvSchema = z.object({
   BACKLOG_MAX_WAITING_OPERATIONS: z.coerce.number().int().min(0).max(10_000_000).default(2000),
   /** Longest a job is held by the backpressure (ms); it is then stored anyway (never refused). */
   BACKLOG_MAX_HOLD_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+  /**
+   * Replicas of the owning Redis node that must confirm a stored job (WAIT, one per job) before its
+   * operations are answered 202. 0: a 202 means "in the master's append-only file" only, which a
+   * lost master machine loses. Production sets 1 (infra/), with a replica per master.
+   */
+  ACCEPT_MIN_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
+  /**
+   * Longest wait (ms) for those replicas; when they do not confirm in time the submission gets 503
+   * with Retry-After, and a retry with the same Idempotency-Key answers the same operation id.
+   */
+  ACCEPT_REPLICA_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Submissions get 503 once Redis memory use passes this share of maxmemory. */
   REDIS_MEMORY_REFUSE_RATIO: z.coerce.number().min(0.1).max(1).default(0.9),
   /**

@@ -35,6 +35,7 @@ import { createApiMetrics } from "./metrics/apiMetrics.ts";
 import { countAuthFailures } from "./metrics/countAuthFailures.ts";
 import { observeRequests } from "./metrics/observeRequests.ts";
 import { QueueDepthSampler } from "./metrics/queueDepth.ts";
+import { replicaHealth } from "./metrics/redisMemory.ts";
 import { FinishedNotifier } from "./read/finishedNotifier.ts";
 import { adminMaintenanceRoutes, enqueueOnQueue } from "./routes/adminMaintenance.ts";
 import { deliveriesRoute } from "./routes/deliveries.ts";
@@ -104,20 +105,33 @@ export async function createServices(
   const audited = countAuthFailures(audit, metrics.authFailures);
   const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
   const holds = new ThrottledLog(log, { intervalMs: BACKLOG_HOLD_LOG_INTERVAL_MS });
-  const sink = new QueueSink(queueConnection, catalog, states, {
-    maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
-    maxWaitingOperations: config.BACKLOG_MAX_WAITING_OPERATIONS,
-    maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
-    pollMs: 10,
-    onHold: (partition, waiting) => {
-      metrics.backlogHolds.inc();
-      holds.warn(
-        `partition-${partition}`,
-        { partition, waiting, limit: config.BACKLOG_MAX_WAITING_JOBS },
-        "partition backlog over the limit: accepting slows down to the pace of applying",
-      );
+  const sink = new QueueSink(
+    queueConnection,
+    catalog,
+    states,
+    {
+      maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
+      maxWaitingOperations: config.BACKLOG_MAX_WAITING_OPERATIONS,
+      maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
+      pollMs: 10,
+      onHold: (partition, waiting) => {
+        metrics.backlogHolds.inc();
+        holds.warn(
+          `partition-${partition}`,
+          { partition, waiting, limit: config.BACKLOG_MAX_WAITING_JOBS },
+          "partition backlog over the limit: accepting slows down to the pace of applying",
+        );
+      },
     },
-  });
+    {
+      minReplicas: config.ACCEPT_MIN_REPLICAS,
+      timeoutMs: config.ACCEPT_REPLICA_TIMEOUT_MS,
+      observe: (seconds, confirmed) => {
+        metrics.replicaWait.observe(seconds);
+        if (!confirmed) metrics.replicasUnconfirmed.inc();
+      },
+    },
+  );
   const coalescer = new Coalescer<QueuedOperation>({
     maxWaitMs: config.COALESCE_MAX_WAIT_MS,
     maxItems: config.COALESCE_MAX_OPERATIONS,
@@ -141,7 +155,14 @@ export async function createServices(
     db,
     states,
     currencies,
-    accept: { db, states, coalescer, partitions: config.PARTITIONS, log },
+    accept: {
+      db,
+      states,
+      coalescer,
+      partitions: config.PARTITIONS,
+      log,
+      confirmReplays: config.ACCEPT_MIN_REPLICAS > 0,
+    },
     notifier,
     redisFull: () => memory.isFull(),
     checkCallbackUrl: async (url: string) => {
@@ -159,6 +180,7 @@ export async function createServices(
       database: pool,
       redis: commands,
       performance: { latencies: { accept: acceptLatency }, thresholdMs: config.HEALTH_P95_THRESHOLD_MS },
+      more: { redisReplicas: replicaHealth(commands, config.ACCEPT_MIN_REPLICAS) },
     }),
     metrics: metricsEndpoint(metrics.registry),
     observeRequests: observeRequests({

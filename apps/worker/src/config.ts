@@ -35,6 +35,13 @@ export const workerEnvSchema = z.object({
   OUTBOX_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(10),
   /** Age after which an outbox row counts as left behind by a dead worker and is queued by the sweeper. */
   OUTBOX_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(30),
+  /** Seconds between two sweeps for acknowledged operations whose queue job is gone (pendingSweeper.ts). */
+  PENDING_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  /**
+   * Age after which an `accepted` record is checked: final in PostgreSQL (its record is dropped), in
+   * a job (left alone), or neither: reported `failed` as lost. Longer than any backlog you expect.
+   */
+  PENDING_STALE_SECONDS: z.coerce.number().min(10).max(86_400).default(600),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

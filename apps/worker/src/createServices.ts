@@ -20,6 +20,7 @@ import { callbackUrlPolicy } from "@accounts/webhooks";
 import type { WorkerConfig } from "./config.ts";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics.ts";
 import { type PartitionConsumers, startPartitionConsumers } from "./partitions/consumers.ts";
+import { startPendingSweeper } from "./partitions/pendingSweeper.ts";
 import { startWebhookDelivery } from "./webhooks/deliveryWorker.ts";
 import { dispatchNotifications } from "./webhooks/dispatchNotifications.ts";
 import { startOutboxSweeper } from "./webhooks/outboxSweeper.ts";
@@ -129,6 +130,14 @@ export async function startProcessing(
     intervalMs: config.OUTBOX_SWEEP_SECONDS * 1000,
     staleAfterMs: config.OUTBOX_STALE_SECONDS * 1000,
   });
+  const pendingSweeper = startPendingSweeper(
+    { db, states: services.states, catalog, log },
+    {
+      intervalMs: config.PENDING_SWEEP_SECONDS * 1000,
+      staleAfterMs: config.PENDING_STALE_SECONDS * 1000,
+      failedTtlSeconds: config.FAILED_OPERATION_TTL_SECONDS,
+    },
+  );
   const delivery = startWebhookDelivery({
     db,
     redis: services.redis,
@@ -144,6 +153,7 @@ export async function startProcessing(
     async close() {
       await consumers.close();
       await sweeper.close();
+      await pendingSweeper.close();
       await delivery.close();
     },
   };

@@ -57,6 +57,12 @@ export {
 } from "./local-stack.ts";
 export { firstFreePort, freePort, isPortFree, STANDARD_PORTS } from "./ports.ts";
 export { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres.ts";
-export { type AppendFsync, type RedisOptions, type RedisServer, startRedis } from "./redis.ts";
+export {
+  type AppendFsync,
+  type RedisOptions,
+  type RedisServer,
+  startRedis,
+  waitForReplicaSync,
+} from "./redis.ts";
 export { type ExitStatus, livePidFromFile, logTail } from "./server-process.ts";
 export { handOver, postgresRunAs, type SystemAccount } from "./system-account.ts";

@@ -24,6 +24,11 @@ export interface RedisOptions {
   maxmemory?: string;
   /** Where the server's output is appended. Default: `<dataDir>/redis.log`. */
   logFile?: string;
+  /**
+   * Starts it as a replica of the Redis on this port of 127.0.0.1 (`--replicaof`). It answers PING
+   * at once; {@link waitForReplicaSync} waits until it holds the master's data.
+   */
+  replicaOf?: number;
   /** More command-line arguments, e.g. `["--loglevel", "warning"]`. */
   extraArgs?: string[];
   /** No progress lines on stderr. */
@@ -83,6 +88,7 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dataDir, "--daemonize", "no"],
     ...["--pidfile", pidFile, "--appendonly", "yes", "--appendfsync", options.appendfsync ?? "everysec"],
     ...["--maxmemory-policy", "noeviction", "--maxmemory", options.maxmemory ?? "1gb", "--save", ""],
+    ...(options.replicaOf === undefined ? [] : ["--replicaof", "127.0.0.1", String(options.replicaOf)]),
     ...(options.extraArgs ?? []),
   ];
   const url = `redis://127.0.0.1:${port}`;
@@ -134,6 +140,46 @@ async function answersPing(port: number): Promise<boolean> {
     return (await client.ping()) === "PONG";
   } catch {
     return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Resolves once the master on `masterPort` reports `replicas` replicas online (INFO replication),
+ * i.e. their initial synchronisation is done and they stream its writes; rejects after `timeoutMs`.
+ *
+ * @example
+ * const master = await startRedis({ dataDir: "/tmp/m" });
+ * const replica = await startRedis({ dataDir: "/tmp/r", replicaOf: master.port });
+ * await waitForReplicaSync(master.port, 1);
+ */
+export async function waitForReplicaSync(
+  masterPort: number,
+  replicas = 1,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const client = new Redis({
+    host: "127.0.0.1",
+    port: masterPort,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    for (;;) {
+      const info = await client.info("replication");
+      const online = info.split("\n").filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+      if (online >= replicas) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Redis on port ${masterPort} has ${online} of ${replicas} replicas online after ${timeoutMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   } finally {
     client.disconnect();
   }

@@ -154,9 +154,15 @@ export const REJECTION_CODES = [
   "unknown_currency",
   "invalid_posting",
   "invalid_amount",
+  "duplicate_idempotency_key",
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 export interface Rejection {
   code: RejectionCode;
   message: string;
+  /**
+   * With `duplicate_idempotency_key`: the operation applied first under the same Idempotency-Key,
+   * whose result is the answer (this one changed nothing).
+   */
+  duplicateOf?: string;
 }

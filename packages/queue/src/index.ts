@@ -45,5 +45,7 @@ export {
   type MaintenanceJob,
   maintenanceJobSchema,
 } from "./payloads.ts";
+export { type ReplicaPolicy, ReplicasUnconfirmedError, waitForReplicas } from "./replicaWait.ts";
 export { fnv1a32, partitionOf, partitionOfUser } from "./routing.ts";
+export { findStalePending } from "./stalePending.ts";
 export { storeApplyJob } from "./storeApplyJob.ts";

@@ -10,6 +10,8 @@ export interface HealthDependencies {
   redis: { ping(): Promise<unknown> };
   /** The `performance` check (see performanceCheck); none when omitted. */
   performance?: PerformanceCheckOptions;
+  /** More checks of the process, by name (e.g. the API's `redisReplicas`). */
+  more?: Record<string, HealthCheck>;
 }
 
 /**
@@ -33,5 +35,6 @@ export function dependencyHealth(deps: HealthDependencies): () => Promise<Health
     },
   };
   if (deps.performance) checks.performance = performanceCheck(deps.performance);
+  Object.assign(checks, deps.more);
   return () => runHealthChecks(checks);
 }

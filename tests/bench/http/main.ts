@@ -8,6 +8,8 @@
  * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json,
  * --report-only <folder> (render a saved run's report again, reportOnly.ts).
  * --sequential [--requests N]: only the latency of one acknowledgement (sequential.ts).
+ * --replica (a local Redis replica of the benchmark's Redis; with ACCEPT_MIN_REPLICAS=1 in the
+ * environment the API waits for it before each 202).
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     "report-only": { type: "string" },
     sequential: { type: "boolean" },
     requests: { type: "string" },
+    replica: { type: "boolean" },
   },
 });
 const seconds = Number(args.seconds ?? (args.quick ? 5 : 20));
@@ -176,6 +179,7 @@ async function phase(
 async function main(): Promise<void> {
   const stack = await startBenchStack({
     workers: Number(args.workers ?? 1),
+    replica: args.replica ?? false,
     log: progress,
     env: { ...process.env, PARTITIONS: partitions },
   });

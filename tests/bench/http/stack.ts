@@ -22,6 +22,7 @@ import {
   type RedisServer,
   startPostgres,
   startRedis,
+  waitForReplicaSync,
 } from "@accounts/devstack";
 import { newQueuedOperation, type OperationRequest } from "@accounts/domain";
 import { buildAppsForTests, REPO_ROOT } from "@accounts/tests/harness";
@@ -58,6 +59,8 @@ export interface BenchStack {
  */
 export async function startBenchStack(options: {
   workers: number;
+  /** Also start a replica of the Redis started here (`--replica`). */
+  replica?: boolean;
   log: (line: string) => void;
   env: NodeJS.ProcessEnv;
 }): Promise<BenchStack> {
@@ -67,6 +70,7 @@ export async function startBenchStack(options: {
   chmodSync(folder, 0o755);
   let postgres: PostgresServer | undefined;
   let redis: RedisServer | undefined;
+  let replica: RedisServer | undefined;
   let adminUrl = options.env.DATABASE_URL;
   let redisUrl = options.env.REDIS_URL;
   if (!adminUrl) {
@@ -93,6 +97,17 @@ export async function startBenchStack(options: {
       quiet: true,
     });
     redisUrl = redis.url;
+    if (options.replica) {
+      options.log("starting a Redis replica");
+      replica = await startRedis({
+        dataDir: join(folder, "redis-replica"),
+        replicaOf: redis.port,
+        appendfsync: "everysec",
+        maxmemory: "4gb",
+        quiet: true,
+      });
+      await waitForReplicaSync(redis.port, 1);
+    }
   }
   const sutUrl = databaseUrl(adminUrl, "bench_sut");
   const baselineUrl = databaseUrl(adminUrl, "bench_baseline");
@@ -195,6 +210,7 @@ export async function startBenchStack(options: {
       ]);
       await pool.end().catch(() => {});
       logFile.end();
+      await replica?.stop();
       await redis?.stop();
       await postgres?.stop();
       if (!options.env.KEEP_BENCH_FOLDER) rmSync(folder, { recursive: true, force: true });

@@ -24,6 +24,12 @@ export interface AcceptDeps {
   coalescer: Coalescer<QueuedOperation>;
   partitions: number;
   log: Logger;
+  /**
+   * ACCEPT_MIN_REPLICAS > 0: a replay of an operation still pending in Redis is not answered from
+   * its record but stored again under its id, so that its 202 too waits for the replicas (the
+   * record may be on the master alone: its first attempt got 503, or is still waiting).
+   */
+  confirmReplays?: boolean;
 }
 
 /** One operation to accept: already validated (schema, scales, callback URL). */
@@ -115,11 +121,13 @@ export async function acceptOperations(
         return;
       }
       const existing = await readOperation(deps, claim.operationId, clientId);
-      if (existing) {
+      const unconfirmed = deps.confirmReplays && existing?.view.status === "accepted";
+      if (existing && !unconfirmed) {
         results[index] = { kind: "replay", ...existing };
         return;
       }
-      // Claimed before but never known to be stored: queue the same id again.
+      // Claimed before but never known to be stored (or stored, but not known to be on a replica):
+      // queue the same id again.
       planned.push({
         index,
         op: op(claim.operationId, operationIdTime(claim.operationId)),

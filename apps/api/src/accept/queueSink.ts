@@ -6,7 +6,9 @@ import {
   type OperationStateStore,
   partitionQueue,
   type RedisClient,
+  type ReplicaPolicy,
   storeApplyJob,
+  waitForReplicas,
 } from "@accounts/queue";
 import { Queue } from "bullmq";
 import { BacklogGate, type BacklogGateOptions } from "./backlogGate.ts";
@@ -25,14 +27,17 @@ export class QueueSink {
   readonly #catalog: Catalog;
   readonly #states: OperationStateStore;
   readonly #gate: BacklogGate | undefined;
+  readonly #replicas: ReplicaPolicy | undefined;
 
   constructor(
     connection: RedisClient,
     catalog: Catalog,
     states: OperationStateStore,
     backlog?: BacklogPolicy,
+    replicas?: ReplicaPolicy,
   ) {
     this.#connection = connection;
+    this.#replicas = replicas;
     this.#catalog = catalog;
     this.#states = states;
     this.#queues = Array.from({ length: catalog.partitions }, (_, p) => this.#open(p));
@@ -49,7 +54,10 @@ export class QueueSink {
 
   /**
    * Stores one job carrying `operations`, in order, with their pending records. Resolves once Redis
-   * acknowledged both; while the partition is behind, after a hold (see {@link BacklogGate}).
+   * acknowledged both and, with a replica policy, once that many replicas of the owning node have
+   * them (one WAIT per job, see replicaWait.ts; rejects with ReplicasUnconfirmedError otherwise:
+   * the job is on the master, the caller keeps its idempotency claims). While the partition is
+   * behind, after a hold (see {@link BacklogGate}).
    */
   async store(partition: number, operations: QueuedOperation[]): Promise<void> {
     const queue = this.#queues[partition];
@@ -74,6 +82,8 @@ export class QueueSink {
       }
       throw error;
     }
+    // The queues use the shared connection as given: the WAIT follows the job on the connection that wrote it.
+    if (this.#replicas) await waitForReplicas(this.#connection, queue.toKey("wait"), this.#replicas);
   }
 
   async close(): Promise<void> {

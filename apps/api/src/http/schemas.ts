@@ -69,7 +69,9 @@ export const operationViewSchema = z
     acceptedAt: z.string().meta({ example: "2026-11-27T06:00:00.000Z" }),
     finishedAt: z.string().optional(),
     balances: z.array(balanceSchema).optional(),
-    rejection: z.object({ code: z.string(), message: z.string() }).optional(),
+    rejection: z
+      .object({ code: z.string(), message: z.string(), duplicateOf: z.string().optional() })
+      .optional(),
     problem: z.object({ code: z.string(), detail: z.string() }).optional(),
   })
   .openapi("Operation");

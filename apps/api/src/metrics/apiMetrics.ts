@@ -34,6 +34,10 @@ export interface ApiMetrics {
   acceptUnavailable(count?: number): void;
   /** Operations per coalesced queue job. */
   readonly batchOperations: Histogram;
+  /** Time the API waited for Redis replicas to confirm a stored job (ACCEPT_MIN_REPLICAS). */
+  readonly replicaWait: Histogram;
+  /** Stored jobs whose replicas did not confirm in time (their operations were answered 503). */
+  readonly replicasUnconfirmed: Counter;
   /** Queue jobs held back because their partition's backlog was over the limit (backpressure). */
   readonly backlogHolds: Counter;
   /** Failed authentications, by reason (missing_credentials, malformed_credentials, unknown_key). */
@@ -52,6 +56,8 @@ const JOB_STATES = ["waiting", "active", "delayed", "failed"] as const;
  *   process shows the lifecycle: accepted, then applied / rejected / failed);
  * - `accounts_operation_errors_total{kind="accept_unavailable"}`: submissions refused with 503;
  * - `accounts_coalesced_batch_operations`: operations per queue job;
+ * - `accounts_accept_replica_wait_seconds`, `accounts_accept_replicas_unconfirmed_total`: the wait
+ *   for Redis replicas before a 202 (ACCEPT_MIN_REPLICAS), and the jobs they did not confirm in time;
  * - queue depth per queue and state, age of the oldest waiting job, Redis memory and eviction
  *   policy, the database pool, audit events dropped, long polls waiting, failed authentications.
  *
@@ -74,6 +80,17 @@ export function createApiMetrics(registry: Registry, sources: ApiMetricSources =
   const backlogHolds = new Counter({
     name: "accounts_backlog_holds_total",
     help: "Queue jobs the API held back (up to BACKLOG_MAX_HOLD_MS) because their partition had more than BACKLOG_MAX_WAITING_JOBS waiting.",
+    registers,
+  });
+  const replicaWait = new Histogram({
+    name: "accounts_accept_replica_wait_seconds",
+    help: "Time the API waited (WAIT, one per job) for ACCEPT_MIN_REPLICAS Redis replicas to confirm a stored job.",
+    buckets: [0.0001, 0.0005, ...LATENCY_BUCKETS_SECONDS],
+    registers,
+  });
+  const replicasUnconfirmed = new Counter({
+    name: "accounts_accept_replicas_unconfirmed_total",
+    help: "Stored jobs whose Redis replicas did not confirm within ACCEPT_REPLICA_TIMEOUT_MS: their operations were answered 503 (a retry with the same Idempotency-Key gets the same id).",
     registers,
   });
   const authFailures = new Counter({
@@ -119,6 +136,8 @@ export function createApiMetrics(registry: Registry, sources: ApiMetricSources =
       unavailable.inc(count);
     },
     batchOperations,
+    replicaWait,
+    replicasUnconfirmed,
     backlogHolds,
     authFailures,
   };
@@ -195,6 +214,11 @@ function defineRedisGauges(registry: Registry, redis: RedisClient | undefined): 
     "accounts_redis_memory_max_bytes",
     "maxmemory of each queue Redis node (0: no limit, which the deployment must never run with).",
     (n) => n.maxBytes,
+  );
+  gauge(
+    "accounts_redis_connected_replicas",
+    "Replicas connected to each queue Redis master (INFO replication connected_slaves). 0: losing that master's machine loses what it acknowledged since its replica left.",
+    (n) => n.connectedReplicas,
   );
   gauge(
     "accounts_redis_maxmemory_policy_noeviction",

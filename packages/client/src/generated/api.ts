@@ -931,6 +931,7 @@ export interface components {
       };
       rejection?: {
         code: string;
+        duplicateOf?: string;
         message: string;
       };
       request?: {

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from "pg";
 import type { OperationRow } from "../database.ts";
 import { type Db, poolOf } from "../pool.ts";
 import { applyInOrder, balanceWrites } from "./applyInOrder.ts";
+import { findDuplicateKeys } from "./idempotencyKeys.ts";
 import { lookUpStored, storedOutcome, uniqueFresh } from "./lookUpStored.ts";
 import { planAndLock } from "./planAndLock.ts";
 import type { BatchInput, OperationOutcome } from "./types.ts";
@@ -12,9 +13,11 @@ import { writeBatch } from "./writeBatch.ts";
  * input, in input order. The steps, each in its own module:
  *
  * 1. look up (lookUpStored.ts): ids already stored (an earlier run of the same job) are skipped and
- *    their stored result returned; an id repeated inside the batch is applied once. With
- *    `likelyFresh` (a job's first run) the lookup is skipped: the primary key of `operations` is the
- *    real guard, and when it fires the batch is rolled back and done again with the lookup;
+ *    their stored result returned; an id repeated inside the batch is applied once; an operation
+ *    whose Idempotency-Key another operation was applied under is rejected as a duplicate, never
+ *    applied (idempotencyKeys.ts). With
+ *    `likelyFresh` (a job's first run) the lookup is skipped: the primary keys of `operations` and
+ *    `idempotency_keys` are the real guards, and when it fires the batch is rolled back and done again with the lookup;
  * 2. lock (planAndLock.ts): the existing balance rows of every account the batch touches are locked
  *    in (user, currency) order;
  * 3. apply (applyInOrder.ts): the operations are applied in memory, in order, each `applied` or
@@ -76,7 +79,9 @@ async function applyInTransaction(
 ): Promise<OperationOutcome[]> {
   const stored = lookFirst ? await lookUpStored(client, input.operations) : new Map<string, OperationRow>();
   const fresh = uniqueFresh(input.operations, stored);
-  const { plans, book } = await planAndLock(client, fresh, input);
+  // Keys held by another operation: looked up with the ids (a first run relies on the unique key).
+  const duplicates = lookFirst ? await findDuplicateKeys(client, fresh) : undefined;
+  const { plans, book } = await planAndLock(client, fresh, input, duplicates);
   const finishedAt = new Date();
   const applied = applyInOrder(fresh, plans, book, input.scales, finishedAt);
   if (applied.operations.length > 0) {
@@ -110,8 +115,15 @@ function inInputOrder(
   });
 }
 
-/** A unique violation on `operations`: an operation id that is stored already. */
+/**
+ * A unique violation on `operations` (an operation id that is stored already) or on
+ * `idempotency_keys` (a key applied already under another id, see idempotencyKeys.ts).
+ */
 function isOperationsConflict(error: unknown): boolean {
   const e = error as { code?: unknown; table?: unknown } | null;
-  return e?.code === "23505" && typeof e.table === "string" && e.table.startsWith("operations");
+  return (
+    e?.code === "23505" &&
+    typeof e.table === "string" &&
+    (e.table.startsWith("operations") || e.table === "idempotency_keys")
+  );
 }

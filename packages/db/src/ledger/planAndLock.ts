@@ -6,6 +6,7 @@ import {
   parseDecimal,
   planOperation,
   type QueuedOperation,
+  type Rejection,
 } from "@accounts/domain";
 import type { PoolClient } from "pg";
 import { type LockedAccount, lockAccounts } from "./lockAccounts.ts";
@@ -21,9 +22,16 @@ export async function planAndLock(
   client: PoolClient,
   fresh: readonly QueuedOperation[],
   input: Pick<BatchInput, "partition" | "scales">,
+  rejected: ReadonlyMap<string, Rejection> = new Map(),
 ): Promise<{ plans: Map<string, Plan>; book: BalanceBook }> {
   const plans = new Map<string, Plan>();
-  for (const op of fresh) plans.set(op.id, planOperation(op.request, input.partition, input.scales));
+  for (const op of fresh) {
+    const rejection = rejected.get(op.id);
+    plans.set(
+      op.id,
+      rejection ? { ok: false, rejection } : planOperation(op.request, input.partition, input.scales),
+    );
+  }
   const locked = await lockAccounts(client, touchedAccounts(plans.values()));
   const book = new BalanceBook(
     locked.map((row) => toBalance(row, input.scales)),

@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import { copyField, copyRows } from "./copyRows.ts";
+import { keyClaimCte, keyClaimRecordset } from "./idempotencyKeys.ts";
 import type { BatchWrite } from "./types.ts";
 import {
   BALANCE_CTES,
@@ -81,14 +82,16 @@ export async function writeBatch(client: PoolClient, batch: BatchWrite): Promise
   const { rows } = await client.query<{ updated: number }>({
     name: "ledger-write-balances",
     text: `WITH ${BALANCE_CTES},
-    ${outboxCte("$4")}
+    ${outboxCte("$4")},
+    ${keyClaimCte("$5")}
     SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM created)::int AS created,
-           (SELECT count(*) FROM outbox)::int AS outbox`,
+           (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM keys)::int AS keys`,
     values: [
       finished,
       JSON.stringify(existing),
       JSON.stringify(created),
       JSON.stringify(outboxRecordset(batch.operations)),
+      JSON.stringify(keyClaimRecordset(batch.operations)),
     ],
   });
   checkVersionGuard(rows[0]?.updated, existing.length);

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { keyClaimCte, keyClaimRecordset } from "./idempotencyKeys.ts";
 import type { BatchWrite } from "./types.ts";
 import {
   BALANCE_CTES,
@@ -60,10 +61,11 @@ export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Pr
       ORDER BY e.n
       RETURNING 1
     ),
-    ${outboxCte("$6")}
+    ${outboxCte("$6")},
+    ${keyClaimCte("$8")}
     SELECT (SELECT count(*) FROM updated)::int AS updated, (SELECT count(*) FROM created)::int AS created,
            (SELECT count(*) FROM ops)::int AS operations, (SELECT count(*) FROM entries)::int AS entries,
-           (SELECT count(*) FROM outbox)::int AS outbox`,
+           (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM keys)::int AS keys`,
     values: [
       batch.finishedAt.toISOString(),
       JSON.stringify(existing),
@@ -72,6 +74,7 @@ export async function writeSmallBatch(client: PoolClient, batch: BatchWrite): Pr
       JSON.stringify(entries),
       JSON.stringify(outboxRecordset(batch.operations)),
       batch.partition,
+      JSON.stringify(keyClaimRecordset(batch.operations)),
     ],
   });
   checkVersionGuard(rows[0]?.updated, existing.length);
