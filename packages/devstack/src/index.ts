@@ -59,4 +59,11 @@ export { firstFreePort, freePort, isPortFree, STANDARD_PORTS } from "./ports.ts"
 export { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres.ts";
 export { type AppendFsync, type RedisOptions, type RedisServer, startRedis } from "./redis.ts";
 export { type ExitStatus, livePidFromFile, logTail } from "./server-process.ts";
+export {
+  type StandbyOptions,
+  type StandbyServer,
+  setSynchronousStandbys,
+  startStandby,
+  waitForStreaming,
+} from "./standby.ts";
 export { handOver, postgresRunAs, type SystemAccount } from "./system-account.ts";
