@@ -15,6 +15,7 @@ export {
   webhooksQueue,
 } from "./catalog.ts";
 export { closeSettled, type SettlingClosable } from "./closeSettled.ts";
+export { commitPositionKey, raiseCommitPosition, readCommitPosition } from "./commitPosition.ts";
 export {
   type ConnectionRole,
   createRedis,
