@@ -1,10 +1,12 @@
-import { type Db, finalOperationOf, findOperation } from "@accounts/db";
+import { type Db, finalOperationOf, findOperation, type ReplicaReads } from "@accounts/db";
 import { finalView, isOperationId, type OperationView } from "@accounts/domain";
 import { type OperationStateStore, readPendingState } from "@accounts/queue";
 
 export interface ReadDeps {
   db: Db;
   states: OperationStateStore;
+  /** Where final operations are read (a replica when recent enough); `db` when absent. */
+  reads?: ReplicaReads;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function readOperation(
 ): Promise<{ view: OperationView; final: boolean } | null> {
   if (!isOperationId(id)) return null;
   const pending = await readPendingState(deps.states, id);
-  const row = await findOperation(deps.db, id);
+  const row = await findFinalOperation(deps, id, pending !== null);
   if (row) return row.client_id === clientId ? { view: finalView(finalOperationOf(row)), final: true } : null;
   if (!pending || pending.clientId !== clientId) return null;
   return {
@@ -34,4 +36,20 @@ export async function readOperation(
       ...(pending.state === "failed" ? { problem: { code: "apply_failed", detail: pending.problem } } : {}),
     },
   };
+}
+
+/**
+ * The operation's row, from a replica that replayed past the commit high-water mark or else from
+ * the primary. Read on the primary while its pending record still exists (the worker committed but
+ * has not reported the batch yet, so it may not have published its commit position either), a
+ * final row raises the mark first: a later replica read cannot then show less than this answer.
+ */
+async function findFinalOperation(deps: ReadDeps, id: string, pendingInRedis: boolean) {
+  const reads = deps.reads;
+  if (!reads) return findOperation(deps.db, id);
+  return reads.read(async (db, target) => {
+    const row = await findOperation(db, id);
+    if (row && target === "primary" && pendingInRedis) await reads.markPrimaryRead();
+    return row;
+  });
 }

@@ -66,12 +66,14 @@ export function accountEntriesRoute(services: ApiServices) {
         errors: [{ path: "currency", message: `${currency} is not a registered currency` }],
       });
     }
-    const rows = await listEntries(services.db, {
-      userId,
-      limit: limit + 1,
-      ...(currency !== undefined ? { currency } : {}),
-      ...(cursor !== undefined ? { beforeId: Number(cursor) } : {}),
-    });
+    const rows = await services.reads.read((db) =>
+      listEntries(db, {
+        userId,
+        limit: limit + 1,
+        ...(currency !== undefined ? { currency } : {}),
+        ...(cursor !== undefined ? { beforeId: Number(cursor) } : {}),
+      }),
+    );
     const page = rows.slice(0, limit);
     const entries = page.map((row) => {
       const scale = scales.get(row.currency) ?? 0;

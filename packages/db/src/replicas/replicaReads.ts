@@ -1,7 +1,7 @@
 import type { Pool } from "pg";
 import { isDatabaseUnavailableError } from "../errors.ts";
 import { createDb, createPool, type Db, type PoolOptions, poolOf } from "../pool.ts";
-import { parseLsn } from "./lsn.ts";
+import { parseLsn, readWalInsertPosition } from "./lsn.ts";
 
 /** Where a read went. */
 export type ReadTarget = "primary" | "replica";
@@ -40,6 +40,11 @@ export interface ReplicaReadsOptions {
   /** How often every replica's replay position and the primary's WAL position are read. */
   pollIntervalMs?: number;
   pool?: PoolOptions;
+  /**
+   * Raises the commit high-water mark to `position` (see `markPrimaryRead`); a no-op without replicas
+   * when omitted.
+   */
+  raiseCommitPosition?: (position: bigint) => Promise<void>;
   /** Called once per read with where it went (a fallback after a replica failed counts twice). */
   onRead?: (target: ReadTarget) => void;
 }
@@ -126,21 +131,36 @@ export class ReplicaReads {
    * Runs `work` on a replica that qualifies now, else on the primary. When the replica fails to
    * answer (down, restarting), it is disqualified and `work` runs again on the primary.
    */
-  async read<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  async read<T>(work: (db: Db, target: ReadTarget) => Promise<T>): Promise<T> {
     const replica = await this.choose();
     if (!replica) {
       this.#options.onRead?.("primary");
-      return work(this.#options.primary);
+      return work(this.#options.primary, "primary");
     }
     this.#options.onRead?.("replica");
     try {
-      return await work(replica.db);
+      return await work(replica.db, "replica");
     } catch (error) {
       if (!isDatabaseUnavailableError(error)) throw error;
       replica.status = { ...replica.status, ok: false, error: messageOf(error) };
       this.#options.onRead?.("primary");
-      return work(this.#options.primary);
+      return work(this.#options.primary, "primary");
     }
+  }
+
+  /**
+   * For an answer read on the primary that reports an operation final before its worker published
+   * the batch's commit position (it publishes after the commit): raises the mark to the primary's
+   * position now, so that no later read from a replica shows less than this answer did.
+   */
+  async markPrimaryRead(): Promise<void> {
+    if (this.#replicas.length === 0 || !this.#options.raiseCommitPosition) return;
+    await this.#options.raiseCommitPosition(await readWalInsertPosition(poolOf(this.#options.primary)));
+  }
+
+  /** True when reads may go to replicas at all. */
+  get hasReplicas(): boolean {
+    return this.#replicas.length > 0;
   }
 
   /** The replica a read started now may use, or undefined for the primary. */
