@@ -26,7 +26,7 @@ import { seededRandom } from "../loadKit/random.ts";
 import { table } from "../loadKit/textTable.ts";
 import { checkRun, waitForDrain } from "./checkRun.ts";
 import { waitUntilHealthy } from "./faultInjector.ts";
-import { startFaultLoad } from "./faultLoad.ts";
+import { type OperationRecord, startFaultLoad } from "./faultLoad.ts";
 import { failuresOf, renderReport } from "./faultReport.ts";
 
 // The primary-loss suite: `npm run test:faults:primary -- --losses 20`. The apps reach PostgreSQL
@@ -106,6 +106,41 @@ async function seedStandby(): Promise<StandbyServer> {
   return standby;
 }
 
+/**
+ * Polls the newest acknowledged operations until each is reported final, and remembers those
+ * reported `applied`: what callers have been told, at any moment. Three polls at a time.
+ */
+function watchApplied(records: readonly OperationRecord[], pollers: readonly ApiConnection[]) {
+  const applied = new Set<string>();
+  const done = new Set<string>();
+  let stopping = false;
+  const loop = async (index: number) => {
+    while (!stopping) {
+      const next = records
+        .slice(-40)
+        .filter((r) => r.id && !done.has(r.id) && r.lane % 3 === index)
+        .at(-1);
+      if (!next?.id) {
+        await sleep(5);
+        continue;
+      }
+      const poller = pollers[next.lane % pollers.length] as ApiConnection;
+      const answer = await poller.get(`/v1/operations/${next.id}`);
+      if (answer.kind !== "answer" || answer.status !== 200) continue;
+      if (answer.body.status === "applied") applied.add(next.id);
+      if (answer.body.status === "applied" || answer.body.status === "rejected") done.add(next.id);
+    }
+  };
+  const running = [0, 1, 2].map(loop);
+  return {
+    reportedApplied: () => [...applied],
+    stop: async () => {
+      stopping = true;
+      await Promise.all(running);
+    },
+  };
+}
+
 async function query<T extends pg.QueryResultRow>(
   url: string,
   text: string,
@@ -162,23 +197,17 @@ try {
     random,
     retryDeadlineMs: 120_000,
   });
+  const watcher = watchApplied(load.records, pollers);
   await waitFor(() => load.acknowledged() >= 100, { timeoutMs: 60_000, message: "the load warmed up" });
 
   const losses: Loss[] = [];
+  /** Reported applied before an earlier loss (and checked then). */
+  const checked = new Set<string>();
   for (let i = 0; i < flags.losses; i++) {
     await sleep(random.int(500, 2_500));
-    // What the system has reported applied right now: a poll of the latest acknowledged operations.
-    const recent = load.records.filter((r) => r.id).slice(-200);
-    const polled = await Promise.all(
-      recent.map(async (record) => {
-        const poller = pollers[record.lane % pollers.length] as ApiConnection;
-        const answer = await poller.get(`/v1/operations/${record.id}`);
-        return answer.kind === "answer" && answer.body.status === "applied"
-          ? (record.id as string)
-          : undefined;
-      }),
-    );
-    const applied = polled.filter((id): id is string => id !== undefined);
+    // Every operation the API reported `applied` up to this moment (the watcher polls continuously).
+    const applied = watcher.reportedApplied().filter((id) => !checked.has(id));
+    for (const id of applied) checked.add(id);
 
     // The machine is gone: the server and its disk.
     const lossStarted = Date.now();
@@ -221,6 +250,7 @@ try {
 
   say("losses done: stopping the load and waiting for the queues to drain");
   await load.stop();
+  await watcher.stop();
   await Promise.all([...connections, ...pollers].map((c) => c.close()));
   const catalog = {
     namespace: stack.namespace,

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Pool } from "pg";
 import { isDatabaseUnavailableError } from "../errors.ts";
 import { createDb, createPool, type Db, type PoolOptions, poolOf } from "../pool.ts";
@@ -45,7 +46,7 @@ export interface ReplicaReadsOptions {
    * when omitted.
    */
   raiseCommitPosition?: (position: bigint) => Promise<void>;
-  /** Called once per read with where it went (a fallback after a replica failed counts twice). */
+  /** Called once per read with where it was served. */
   onRead?: (target: ReadTarget) => void;
 }
 
@@ -68,9 +69,11 @@ const KEEP_SAMPLES_MS = 15 * 60_000;
  * Chooses, for each read, a replica that is recent enough, else the primary. The rule: a replica
  * qualifies when its last poll succeeded and is recent, its lag is within `maxLagSeconds`, and its
  * replay position has reached the commit high-water mark read at the start of this read, so the
- * read shows every operation reported final before it began (a replay position only grows, so the
- * polled value is a lower bound of the current one; a failed poll or query disqualifies the replica
- * until a poll succeeds again, which covers a restarted replica replaying from further back).
+ * read shows every operation reported final before it began. The polled values choose a replica;
+ * the read itself then checks the replica's replay position on its own connection before it runs
+ * (one more round trip, on the replica), so a restarted replica, or a URL behind a load balancer
+ * that reaches another replica than the poll did, can never answer with less. A failed query
+ * disqualifies the replica until a poll succeeds again.
  *
  * @example
  * const reads = new ReplicaReads({ primary: db, replicas: [{ name: "r1", url }], commitPosition, maxLagSeconds: 5 });
@@ -132,20 +135,32 @@ export class ReplicaReads {
    * answer (down, restarting), it is disqualified and `work` runs again on the primary.
    */
   async read<T>(work: (db: Db, target: ReadTarget) => Promise<T>): Promise<T> {
-    const replica = await this.choose();
-    if (!replica) {
+    const chosen = await this.choose();
+    if (!chosen) {
       this.#options.onRead?.("primary");
       return work(this.#options.primary, "primary");
     }
-    this.#options.onRead?.("replica");
+    const { replica, mark } = chosen;
     try {
-      return await work(replica.db, "replica");
+      // On one connection: its replay position first, then the work, whose snapshot is taken after
+      // it and so shows at least that much. The polled position only chose the replica; this check
+      // decides (a URL behind a load balancer may reach another server than the poll did).
+      const answer = await replica.db.connection().execute(async (connection) => {
+        const { rows } = await sql<{
+          replay: string | null;
+        }>`SELECT pg_last_wal_replay_lsn()::text AS replay`.execute(connection);
+        const replay = rows[0]?.replay;
+        if (!replay || parseLsn(replay) < mark) return undefined;
+        this.#options.onRead?.("replica");
+        return { value: await work(connection, "replica") };
+      });
+      if (answer) return answer.value;
     } catch (error) {
       if (!isDatabaseUnavailableError(error)) throw error;
       replica.status = { ...replica.status, ok: false, error: messageOf(error) };
-      this.#options.onRead?.("primary");
-      return work(this.#options.primary, "primary");
     }
+    this.#options.onRead?.("primary");
+    return work(this.#options.primary, "primary");
   }
 
   /**
@@ -164,7 +179,7 @@ export class ReplicaReads {
   }
 
   /** The replica a read started now may use, or undefined for the primary. */
-  async choose(): Promise<Replica | undefined> {
+  async choose(): Promise<{ replica: Replica; mark: bigint } | undefined> {
     if (this.#replicas.length === 0) return undefined;
     const now = Date.now();
     const fresh = Math.max(1_000, 5 * (this.#options.pollIntervalMs ?? 100));
@@ -181,7 +196,8 @@ export class ReplicaReads {
     const ready = candidates.filter((r) => r.status.replayLsn !== undefined && r.status.replayLsn >= mark);
     if (ready.length === 0) return undefined;
     this.#next = (this.#next + 1) % ready.length;
-    return ready[this.#next];
+    const replica = ready[this.#next];
+    return replica ? { replica, mark } : undefined;
   }
 
   /** One poll: the primary's WAL position, then each replica's replay position. */
