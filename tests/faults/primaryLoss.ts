@@ -116,10 +116,9 @@ function watchApplied(records: readonly OperationRecord[], pollers: readonly Api
   let stopping = false;
   const loop = async (index: number) => {
     while (!stopping) {
-      const next = records
-        .slice(-40)
-        .filter((r) => r.id && !done.has(r.id) && r.lane % 3 === index)
-        .at(-1);
+      // The oldest of the newest ones not final yet: polled until it is (chasing the newest would
+      // only ever see `accepted`).
+      const next = records.slice(-60).find((r) => r.id && !done.has(r.id) && r.lane % 3 === index);
       if (!next?.id) {
         await sleep(5);
         continue;

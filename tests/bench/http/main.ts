@@ -5,7 +5,8 @@
  * the `client` mode (clientMode.ts): 64 callers submitting one operation at a time through @accounts/client.
  *
  * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
- * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json.
+ * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json,
+ * --sync-standby (a streaming standby named in synchronous_standby_names: the cost of replication).
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     workloads: { type: "string" },
     connections: { type: "string" },
     workers: { type: "string" },
+    "sync-standby": { type: "boolean" },
     partitions: { type: "string" },
     json: { type: "boolean" },
   },
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
     workers: Number(args.workers ?? 1),
     log: progress,
     env: { ...process.env, PARTITIONS: partitions },
+    syncStandby: args["sync-standby"] === true,
   });
   const comparisons: Comparison[] = [];
   let halfRate: PhaseResult | undefined;
