@@ -108,8 +108,11 @@ async function seedStandby(): Promise<StandbyServer> {
 
 /**
  * Polls the newest acknowledged operations until each is reported final, and remembers those
- * reported `applied`: what callers have been told, at any moment. Three polls at a time.
+ * reported `applied`: what callers have been told, at any moment. One poll per lane at a time.
  */
+/** Polls at a time: one per lane of the default load. */
+const WATCH_LOOPS = 6;
+
 function watchApplied(records: readonly OperationRecord[], pollers: readonly ApiConnection[]) {
   const applied = new Set<string>();
   const done = new Set<string>();
@@ -118,7 +121,7 @@ function watchApplied(records: readonly OperationRecord[], pollers: readonly Api
     while (!stopping) {
       // The oldest of the newest ones not final yet: polled until it is (chasing the newest would
       // only ever see `accepted`).
-      const next = records.slice(-60).find((r) => r.id && !done.has(r.id) && r.lane % 3 === index);
+      const next = records.slice(-60).find((r) => r.id && !done.has(r.id) && r.lane % WATCH_LOOPS === index);
       if (!next?.id) {
         await sleep(5);
         continue;
@@ -130,7 +133,7 @@ function watchApplied(records: readonly OperationRecord[], pollers: readonly Api
       if (answer.body.status === "applied" || answer.body.status === "rejected") done.add(next.id);
     }
   };
-  const running = [0, 1, 2].map(loop);
+  const running = Array.from({ length: WATCH_LOOPS }, (_, index) => loop(index));
   return {
     reportedApplied: () => [...applied],
     stop: async () => {

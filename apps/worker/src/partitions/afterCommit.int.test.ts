@@ -1,10 +1,12 @@
 import { once } from "node:events";
+import { hex16ToLsn, poolOf, readWalInsertPosition } from "@accounts/db";
 import { freePort } from "@accounts/devstack";
 import {
   createRedis,
   finishedChannel,
   markAccepted,
   type RedisClient,
+  readCommitPosition,
   readPendingState,
 } from "@accounts/queue";
 import { capturingLogger } from "@accounts/runtime";
@@ -93,6 +95,37 @@ describe("afterCommit", () => {
       // Clearing the records, publishing, and the broken hook.
       expect(failures).toHaveLength(3);
       expect(failures.map((line) => (line.err as { message: string }).message)).toContain("hook broke");
+    } finally {
+      away.disconnect();
+    }
+  });
+
+  it("publishes the commit position first; when it cannot, throws before anything is reported", async () => {
+    const outcomes = await committedOutcomes("after-d");
+    await afterCommit(outcomes, 0, { ...bed(), hooks: [] });
+    const mark = await readCommitPosition(bed().states.redis, bed().states.namespace);
+    expect(mark).not.toBeNull();
+    expect(hex16ToLsn(mark as string)).toBeLessThanOrEqual(await readWalInsertPosition(poolOf(bed().db)));
+
+    const unreported = await committedOutcomes("after-e");
+    const { log } = capturingLogger();
+    const away = createRedis({ url: `redis://127.0.0.1:${await freePort()}` }, "commands", log);
+    try {
+      let hookRan = false;
+      await expect(
+        afterCommit(unreported, 0, {
+          ...bed(),
+          states: { ...bed().states, redis: away },
+          log,
+          hooks: [
+            async () => {
+              hookRan = true;
+            },
+          ],
+        }),
+      ).rejects.toThrow();
+      expect(hookRan).toBe(false);
+      expect(await readPendingState(bed().states, unreported[0]?.id as string)).not.toBeNull();
     } finally {
       away.disconnect();
     }
