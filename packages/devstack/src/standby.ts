@@ -53,6 +53,7 @@ export async function startStandby(options: StandbyOptions): Promise<StandbyServ
   if (!existsSync(join(dataDir, "PG_VERSION"))) {
     await cloneFromPrimary(options, dataDir, logFile);
   }
+  const inherited = await settingsAStandbyNeeds(options.primary.url);
   const server = await startPostgres({
     dataDir,
     logFile,
@@ -61,12 +62,31 @@ export async function startStandby(options: StandbyOptions): Promise<StandbyServ
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
     // The walreceiver reports cluster_name as its application_name (primary_conninfo names none).
-    settings: { cluster_name: options.name, hot_standby: "on", ...options.settings },
+    settings: { ...inherited, cluster_name: options.name, hot_standby: "on", ...options.settings },
   });
   return Object.assign(server, {
     name: options.name,
     promote: () => promote(server.url),
   });
+}
+
+/** Settings a hot standby refuses to run with lower than its primary's ("insufficient parameter settings"). */
+const AT_LEAST_THE_PRIMARYS = [
+  "max_connections",
+  "max_worker_processes",
+  "max_wal_senders",
+  "max_prepared_transactions",
+  "max_locks_per_transaction",
+];
+
+async function settingsAStandbyNeeds(primaryUrl: string): Promise<Record<string, string>> {
+  const { rows } = await withClient(primaryUrl, (client) =>
+    client.query<{ name: string; setting: string }>(
+      "SELECT name, setting FROM pg_settings WHERE name = ANY($1)",
+      [AT_LEAST_THE_PRIMARYS],
+    ),
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
 }
 
 async function cloneFromPrimary(options: StandbyOptions, dataDir: string, logFile: string): Promise<void> {
