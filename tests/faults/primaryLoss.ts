@@ -21,6 +21,7 @@ import pg from "pg";
 import { createApiClients } from "../e2e/support/apiClients.ts";
 import { ApiConnection } from "../loadKit/apiConnection.ts";
 import { parseFlags } from "../loadKit/cliFlags.ts";
+import type { JsonObject } from "../loadKit/operationMix.ts";
 import { type OwnServers, startOwnServers } from "../loadKit/ownServers.ts";
 import { seededRandom } from "../loadKit/random.ts";
 import { table } from "../loadKit/textTable.ts";
@@ -50,6 +51,7 @@ const flags = parseFlags(process.argv.slice(2), {
   keep: false,
   "delay-min-ms": 50,
   "delay-max-ms": 130,
+  "replica-reads": true,
 });
 const seed = flags.seed || randomBytes(4).readUInt32BE();
 const random = seededRandom(seed);
@@ -79,6 +81,8 @@ let primary: PostgresServer = servers.postgres;
 const standbys: StandbyServer[] = [];
 let appProxy: TcpProxy | undefined;
 let walProxy: TcpProxy | undefined;
+/** The API's read replica: always the current standby (a primary right after a promotion). */
+let replicaProxy: TcpProxy | undefined;
 let stack: AppStack | undefined;
 let exitCode = 1;
 let generation = 1;
@@ -103,6 +107,7 @@ async function seedStandby(): Promise<StandbyServer> {
   });
   standbys.push(standby);
   if (!flags.async) await setSynchronousStandbys(primary.url, [name]);
+  replicaProxy?.retarget(standby.port);
   return standby;
 }
 
@@ -115,6 +120,9 @@ const WATCH_LOOPS = 6;
 
 function watchApplied(records: readonly OperationRecord[], pollers: readonly ApiConnection[]) {
   const applied = new Set<string>();
+  /** Operations reported applied that a later read of their account's entries did not show. */
+  const stale: string[] = [];
+  let entriesRead = 0;
   const done = new Set<string>();
   let stopping = false;
   const loop = async (index: number) => {
@@ -129,18 +137,40 @@ function watchApplied(records: readonly OperationRecord[], pollers: readonly Api
       const poller = pollers[next.lane % pollers.length] as ApiConnection;
       const answer = await poller.get(`/v1/operations/${next.id}`);
       if (answer.kind !== "answer" || answer.status !== 200) continue;
-      if (answer.body.status === "applied") applied.add(next.id);
+      if (answer.body.status === "applied") {
+        applied.add(next.id);
+        // Read after "applied" (from a replica when it qualifies): the account's entries must show it.
+        const entries = await poller.get(`/v1/accounts/${next.userId}/entries?limit=1000`);
+        if (entries.kind === "answer" && entries.status === 200) {
+          entriesRead += 1;
+          const list = Array.isArray(entries.body.entries) ? (entries.body.entries as JsonObject[]) : [];
+          if (!list.some((entry) => entry.operationId === next.id)) stale.push(next.id);
+        }
+      }
       if (answer.body.status === "applied" || answer.body.status === "rejected") done.add(next.id);
     }
   };
   const running = Array.from({ length: WATCH_LOOPS }, (_, index) => loop(index));
   return {
     reportedApplied: () => [...applied],
+    staleReads: () => stale,
+    entriesRead: () => entriesRead,
     stop: async () => {
       stopping = true;
       await Promise.all(running);
     },
   };
+}
+
+/** The API's `accounts_db_reads_total` by target. */
+async function readTargets(apiUrl: string): Promise<{ primary: number; replica: number }> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const count = (target: string) =>
+    Number(
+      new RegExp(`^accounts_db_reads_total\\{[^}]*target="${target}"[^}]*\\} (\\S+)`, "m").exec(text)?.[1] ??
+        0,
+    );
+  return { primary: count("primary"), replica: count("replica") };
 }
 
 async function query<T extends pg.QueryResultRow>(
@@ -165,6 +195,7 @@ try {
   });
   let standby = await seedStandby();
   appProxy = await startTcpProxy({ targetPort: primary.port });
+  replicaProxy = await startTcpProxy({ targetPort: standby.port });
   stack = await startAppStack({
     workers: 2,
     databaseAdminUrl: servers.postgres.url,
@@ -172,15 +203,21 @@ try {
     templateDatabase: servers.templateDatabase,
     logDir: servers.dir,
     databaseProxyPort: appProxy.port,
-    env: { PARTITION_LOCK_MS: "5000", LOG_LEVEL: "warn", LOG_REQUESTS: "false" },
+    env: {
+      PARTITION_LOCK_MS: "5000",
+      LOG_LEVEL: "warn",
+      LOG_REQUESTS: "false",
+    },
+    // Reads of operations and entries from the standby when it replayed what was reported.
+    ...(flags["replica-reads"] ? { replicaProxyPort: replicaProxy.port } : {}),
   });
   const databaseName = stack.databaseUrl.split("/").pop() as string;
   // The stack's database through the moving address (the same name on every server).
   const appUrl = databaseUrl(`postgres://postgres@127.0.0.1:${appProxy.port}/postgres`, databaseName);
   say(`stack up: API ${stack.apiUrl}, database ${databaseName} through 127.0.0.1:${appProxy.port}`);
   const clients = await createApiClients(stack, [
-    { name: "loss-a", scopes: ["operations:write", "operations:read"] },
-    { name: "loss-b", scopes: ["operations:write", "operations:read"] },
+    { name: "loss-a", scopes: ["operations:write", "operations:read", "accounts:read"] },
+    { name: "loss-b", scopes: ["operations:write", "operations:read", "accounts:read"] },
   ]);
   const key = (lane: number) => (clients[lane % clients.length] ?? clients[0])?.key ?? "";
   const connections = Array.from(
@@ -268,6 +305,7 @@ try {
     seconds: (Date.now() - started) / 1000,
   };
   const missing = losses.flatMap((l) => l.missing);
+  const readsBy = await readTargets(stack.apiUrl);
   console.log(
     `\n${table([
       [
@@ -286,9 +324,14 @@ try {
         Math.max(0, ...losses.map((l) => l.promoteMs)),
         Math.max(0, ...losses.map((l) => l.recoveryMs)),
       ],
-    ])}\n\n${renderReport(summary)}\n`,
+    ])}\n\nreads after "applied": ${watcher.entriesRead()} entry lists read, ${watcher.staleReads().length} without the operation; API reads by target: primary ${readsBy.primary}, replica ${readsBy.replica}\n\n${renderReport(summary)}\n`,
   );
   const failures = failuresOf(summary);
+  const stale = watcher.staleReads();
+  if (stale.length > 0)
+    failures.push(
+      `${stale.length} reads went back in time (entries without an operation reported applied): ${stale.slice(0, 10).join("; ")}`,
+    );
   if (missing.length > 0)
     failures.push(
       `${missing.length} operations reported applied were not in the promoted database: ${missing.slice(0, 10).join("; ")}`,
@@ -324,6 +367,7 @@ try {
   await Promise.allSettled([primary.stop(), servers.postgres.stop(), servers.redis.stop()]);
   await appProxy?.close();
   await walProxy?.close();
+  await replicaProxy?.close();
   if (keep) console.log(`kept ${servers.dir}`);
   else await servers.stop();
 }

@@ -57,6 +57,8 @@ export interface AppStackOptions {
    * instead of the admin server's own; `databaseUrl` stays the direct one.
    */
   databaseProxyPort?: number;
+  /** The API reads from a replica of the stack's database on this port of 127.0.0.1 (DATABASE_REPLICA_URLS). */
+  replicaProxyPort?: number;
 }
 
 /**
@@ -89,6 +91,9 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     DATABASE_URL: options.databaseProxyPort
       ? throughPort(database.url, options.databaseProxyPort)
       : database.url,
+    ...(options.replicaProxyPort
+      ? { DATABASE_REPLICA_URLS: throughPort(database.url, options.replicaProxyPort) }
+      : {}),
     REDIS_URL: redisUrl,
     QUEUE_NAMESPACE: namespace,
     LOG_LEVEL: "info",
