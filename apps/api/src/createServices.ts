@@ -116,12 +116,12 @@ export async function createServices(
   const reads = new ReplicaReads({
     primary: db,
     replicas: config.DATABASE_REPLICA_URLS.map((url, i) => ({ name: replicaName(url, i), url })),
-    commitPosition: async () => {
-      const mark = await readCommitPosition(commands, config.QUEUE_NAMESPACE);
+    commitPosition: async (scope) => {
+      const mark = await readCommitPosition(commands, config.QUEUE_NAMESPACE, scope);
       return mark === null ? null : hex16ToLsn(mark);
     },
-    raiseCommitPosition: (position) =>
-      raiseCommitPosition(commands, config.QUEUE_NAMESPACE, lsnToHex16(position)),
+    raiseCommitPosition: (position, scopes) =>
+      raiseCommitPosition(commands, config.QUEUE_NAMESPACE, lsnToHex16(position), scopes),
     maxLagSeconds: config.REPLICA_MAX_LAG_SECONDS,
     pollIntervalMs: config.REPLICA_POLL_MS,
     pool: { max: config.DB_POOL_MAX, applicationName: "accounts-api-replica" },

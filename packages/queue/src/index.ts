@@ -15,7 +15,13 @@ export {
   webhooksQueue,
 } from "./catalog.ts";
 export { closeSettled, type SettlingClosable } from "./closeSettled.ts";
-export { commitPositionKey, raiseCommitPosition, readCommitPosition } from "./commitPosition.ts";
+export {
+  accountScope,
+  commitPositionKey,
+  operationScope,
+  raiseCommitPosition,
+  readCommitPosition,
+} from "./commitPosition.ts";
 export {
   type ConnectionRole,
   createRedis,

@@ -1,6 +1,6 @@
 import { type Db, finalOperationOf, findOperation, type ReplicaReads } from "@accounts/db";
-import { finalView, isOperationId, type OperationView } from "@accounts/domain";
-import { type OperationStateStore, readPendingState } from "@accounts/queue";
+import { finalView, isOperationId, type OperationView, partitionOfOperationId } from "@accounts/domain";
+import { accountScope, type OperationStateStore, operationScope, readPendingState } from "@accounts/queue";
 
 export interface ReadDeps {
   db: Db;
@@ -47,9 +47,16 @@ export async function readOperation(
 async function findFinalOperation(deps: ReadDeps, id: string, pendingInRedis: boolean) {
   const reads = deps.reads;
   if (!reads) return findOperation(deps.db, id);
-  return reads.read(async (db, target) => {
+  const scope = operationScope(partitionOfOperationId(id));
+  return reads.read(scope, async (db, target) => {
     const row = await findOperation(db, id);
-    if (row && target === "primary" && pendingInRedis) await reads.markPrimaryRead();
+    if (row && target === "primary" && pendingInRedis) {
+      // The operation and the accounts it changed, as the worker is about to publish them.
+      await reads.markPrimaryRead([
+        scope,
+        ...(row.balances ?? []).map((balance) => accountScope(balance.userId)),
+      ]);
+    }
     return row;
   });
 }

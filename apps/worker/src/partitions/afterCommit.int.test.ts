@@ -5,6 +5,7 @@ import {
   createRedis,
   finishedChannel,
   markAccepted,
+  operationScope,
   type RedisClient,
   readCommitPosition,
   readPendingState,
@@ -103,7 +104,7 @@ describe("afterCommit", () => {
   it("publishes the commit position first; when it cannot, throws before anything is reported", async () => {
     const outcomes = await committedOutcomes("after-d");
     await afterCommit(outcomes, 0, { ...bed(), hooks: [] });
-    const mark = await readCommitPosition(bed().states.redis, bed().states.namespace);
+    const mark = await readCommitPosition(bed().states.redis, bed().states.namespace, operationScope(0));
     expect(mark).not.toBeNull();
     expect(hex16ToLsn(mark as string)).toBeLessThanOrEqual(await readWalInsertPosition(poolOf(bed().db)));
 

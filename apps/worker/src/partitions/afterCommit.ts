@@ -19,7 +19,7 @@ export async function afterCommit(
   deps: { states: OperationStateStore; log: Logger; hooks: readonly CommitHook[]; db?: Db },
 ): Promise<void> {
   // First, and not best effort: replica reads must be able to show what is reported next.
-  if (deps.db) await publishCommitPosition(deps.db, deps.states);
+  if (deps.db) await publishCommitPosition(deps.db, deps.states, outcomes, partition);
   const ids = [...new Set(outcomes.map((o) => o.id))];
   const results = await Promise.allSettled([
     clearPendingStates(deps.states, ids),

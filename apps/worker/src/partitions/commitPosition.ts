@@ -1,14 +1,24 @@
-import { type Db, lsnToHex16, poolOf, readWalInsertPosition } from "@accounts/db";
-import { type OperationStateStore, raiseCommitPosition } from "@accounts/queue";
+import { type Db, lsnToHex16, type OperationOutcome, poolOf, readWalInsertPosition } from "@accounts/db";
+import { accountScope, type OperationStateStore, operationScope, raiseCommitPosition } from "@accounts/queue";
 
 /**
- * Publishes the commit high-water mark (see packages/queue commitPosition.ts) after a batch
+ * Publishes the commit high-water marks (see packages/queue commitPosition.ts) after a batch
  * committed and before it is reported: the primary's WAL insert position now is at or past the
- * batch's commit record. The API reads from a replica only once it replayed past the mark. Throws
- * when it cannot publish: the job then runs again (finding its operations stored) instead of
- * reporting operations that a replica read might not show yet.
+ * batch's commit record; it becomes the mark of the batch's partition (its operations' final state)
+ * and of every account it changed. The API reads from a replica only once it replayed past the mark
+ * of what it reads. Throws when it cannot publish: the job then runs again (finding its operations
+ * stored) instead of reporting operations that a replica read might not show yet.
  */
-export async function publishCommitPosition(db: Db, states: OperationStateStore): Promise<void> {
+export async function publishCommitPosition(
+  db: Db,
+  states: OperationStateStore,
+  outcomes: readonly OperationOutcome[],
+  partition: number,
+): Promise<void> {
+  const scopes = new Set([operationScope(partition)]);
+  for (const outcome of outcomes) {
+    for (const balance of outcome.balances ?? []) scopes.add(accountScope(balance.userId));
+  }
   const position = await readWalInsertPosition(poolOf(db));
-  await raiseCommitPosition(states.redis, states.namespace, lsnToHex16(position));
+  await raiseCommitPosition(states.redis, states.namespace, lsnToHex16(position), [...scopes]);
 }

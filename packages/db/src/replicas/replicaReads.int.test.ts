@@ -55,7 +55,7 @@ async function onStandby(text: string): Promise<pg.QueryResult> {
 }
 
 async function balance(): Promise<{ available: string; target: ReadTarget }> {
-  return reads.read(async (db, target) => {
+  return reads.read("u1", async (db, target) => {
     const [row] = await getBalances(db, "alice", "USD");
     return { available: row?.available ?? "0", target };
   });
@@ -151,7 +151,7 @@ describe("ReplicaReads", () => {
     });
     await replicaOnly.poll();
     expect(replicaOnly.status()[0]).toMatchObject({ name: "gone", ok: false });
-    expect(await replicaOnly.read(async (_db, target) => target)).toBe("primary");
+    expect(await replicaOnly.read("u1", async (_db, target) => target)).toBe("primary");
     await replicaOnly.close();
   });
 });

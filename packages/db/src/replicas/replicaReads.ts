@@ -32,20 +32,20 @@ export interface ReplicaReadsOptions {
   /** Replica name (for metrics) and connection URL. */
   replicas: readonly { name: string; url: string }[];
   /**
-   * The commit high-water mark now: a WAL position at or past every batch already reported final
-   * (null: none known, so only the primary qualifies).
+   * The commit high-water mark of `scope` now: a WAL position at or past every batch already
+   * reported final that touched what the read reads (null: none known, so only the primary qualifies).
    */
-  commitPosition: () => Promise<bigint | null>;
+  commitPosition: (scope: string) => Promise<bigint | null>;
   /** A replica further behind than this (seconds) is not read from. */
   maxLagSeconds: number;
   /** How often every replica's replay position and the primary's WAL position are read. */
   pollIntervalMs?: number;
   pool?: PoolOptions;
   /**
-   * Raises the commit high-water mark to `position` (see `markPrimaryRead`); a no-op without replicas
+   * Raises the commit high-water marks of `scopes` to `position` (see `markPrimaryRead`); a no-op without replicas
    * when omitted.
    */
-  raiseCommitPosition?: (position: bigint) => Promise<void>;
+  raiseCommitPosition?: (position: bigint, scopes: readonly string[]) => Promise<void>;
   /** Called once per read with where it was served. */
   onRead?: (target: ReadTarget) => void;
 }
@@ -78,7 +78,7 @@ const KEEP_SAMPLES_MS = 15 * 60_000;
  * @example
  * const reads = new ReplicaReads({ primary: db, replicas: [{ name: "r1", url }], commitPosition, maxLagSeconds: 5 });
  * reads.start();
- * const rows = await reads.read((db) => getBalances(db, "alice"));
+ * const rows = await reads.read(accountScope("alice"), (db) => getBalances(db, "alice"));
  */
 export class ReplicaReads {
   readonly #options: ReplicaReadsOptions;
@@ -134,8 +134,8 @@ export class ReplicaReads {
    * Runs `work` on a replica that qualifies now, else on the primary. When the replica fails to
    * answer (down, restarting), it is disqualified and `work` runs again on the primary.
    */
-  async read<T>(work: (db: Db, target: ReadTarget) => Promise<T>): Promise<T> {
-    const chosen = await this.choose();
+  async read<T>(scope: string, work: (db: Db, target: ReadTarget) => Promise<T>): Promise<T> {
+    const chosen = await this.choose(scope);
     if (!chosen) {
       this.#options.onRead?.("primary");
       return work(this.#options.primary, "primary");
@@ -168,9 +168,12 @@ export class ReplicaReads {
    * the batch's commit position (it publishes after the commit): raises the mark to the primary's
    * position now, so that no later read from a replica shows less than this answer did.
    */
-  async markPrimaryRead(): Promise<void> {
+  async markPrimaryRead(scopes: readonly string[]): Promise<void> {
     if (this.#replicas.length === 0 || !this.#options.raiseCommitPosition) return;
-    await this.#options.raiseCommitPosition(await readWalInsertPosition(poolOf(this.#options.primary)));
+    await this.#options.raiseCommitPosition(
+      await readWalInsertPosition(poolOf(this.#options.primary)),
+      scopes,
+    );
   }
 
   /** True when reads may go to replicas at all. */
@@ -179,7 +182,7 @@ export class ReplicaReads {
   }
 
   /** The replica a read started now may use, or undefined for the primary. */
-  async choose(): Promise<{ replica: Replica; mark: bigint } | undefined> {
+  async choose(scope: string): Promise<{ replica: Replica; mark: bigint } | undefined> {
     if (this.#replicas.length === 0) return undefined;
     const now = Date.now();
     const fresh = Math.max(1_000, 5 * (this.#options.pollIntervalMs ?? 100));
@@ -191,7 +194,7 @@ export class ReplicaReads {
         r.status.lagSeconds <= this.#options.maxLagSeconds,
     );
     if (candidates.length === 0) return undefined;
-    const mark = await this.#options.commitPosition();
+    const mark = await this.#options.commitPosition(scope);
     if (mark === null) return undefined;
     const ready = candidates.filter((r) => r.status.replayLsn !== undefined && r.status.replayLsn >= mark);
     if (ready.length === 0) return undefined;
