@@ -4,7 +4,6 @@ import {
   createPool,
   ensureBootstrapClient,
   hex16ToLsn,
-  lsnToHex16,
   ReplicaReads,
 } from "@accounts/db";
 import type { QueuedOperation } from "@accounts/domain";
@@ -13,7 +12,6 @@ import {
   createRedis,
   type MaintenanceJob,
   operationStatesOf,
-  raiseCommitPosition,
   readCommitPosition,
   redisConfigOf,
 } from "@accounts/queue";
@@ -120,8 +118,6 @@ export async function createServices(
       const mark = await readCommitPosition(commands, config.QUEUE_NAMESPACE, scope);
       return mark === null ? null : hex16ToLsn(mark);
     },
-    raiseCommitPosition: (position, scopes) =>
-      raiseCommitPosition(commands, config.QUEUE_NAMESPACE, lsnToHex16(position), scopes),
     maxLagSeconds: config.REPLICA_MAX_LAG_SECONDS,
     pollIntervalMs: config.REPLICA_POLL_MS,
     pool: { max: config.DB_POOL_MAX, applicationName: "accounts-api-replica" },

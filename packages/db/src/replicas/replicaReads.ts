@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Pool } from "pg";
 import { isDatabaseUnavailableError } from "../errors.ts";
 import { createDb, createPool, type Db, type PoolOptions, poolOf } from "../pool.ts";
-import { parseLsn, readWalInsertPosition } from "./lsn.ts";
+import { parseLsn } from "./lsn.ts";
 
 /** Where a read went. */
 export type ReadTarget = "primary" | "replica";
@@ -41,11 +41,6 @@ export interface ReplicaReadsOptions {
   /** How often every replica's replay position and the primary's WAL position are read. */
   pollIntervalMs?: number;
   pool?: PoolOptions;
-  /**
-   * Raises the commit high-water marks of `scopes` to `position` (see `markPrimaryRead`); a no-op without replicas
-   * when omitted.
-   */
-  raiseCommitPosition?: (position: bigint, scopes: readonly string[]) => Promise<void>;
   /** Called once per read with where it was served. */
   onRead?: (target: ReadTarget) => void;
 }
@@ -161,19 +156,6 @@ export class ReplicaReads {
     }
     this.#options.onRead?.("primary");
     return work(this.#options.primary, "primary");
-  }
-
-  /**
-   * For an answer read on the primary that reports an operation final before its worker published
-   * the batch's commit position (it publishes after the commit): raises the mark to the primary's
-   * position now, so that no later read from a replica shows less than this answer did.
-   */
-  async markPrimaryRead(scopes: readonly string[]): Promise<void> {
-    if (this.#replicas.length === 0 || !this.#options.raiseCommitPosition) return;
-    await this.#options.raiseCommitPosition(
-      await readWalInsertPosition(poolOf(this.#options.primary)),
-      scopes,
-    );
   }
 
   /** True when reads may go to replicas at all. */
