@@ -11,10 +11,11 @@ import {
   readPendingState,
 } from "@accounts/queue";
 import { capturingLogger } from "@accounts/runtime";
-import { harnessRedisUrl } from "@accounts/tests/harness";
+import { harnessRedisUrl, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queuedCredit, useWorkerTestBed } from "../testing/workerTestDeps.ts";
 import { afterCommit } from "./afterCommit.ts";
+import { StoppingError } from "./applyWithRetry.ts";
 
 // What follows a commit, against real Redis: the records a poll reads, the Pub/Sub notice that wakes
 // long polls, and the hooks. The outcomes are as applyOperationBatch returns them.
@@ -101,7 +102,7 @@ describe("afterCommit", () => {
     }
   });
 
-  it("publishes the commit position first; when it cannot, throws before anything is reported", async () => {
+  it("publishes the commit position first; while it cannot, reports nothing and waits (until stopped)", async () => {
     const outcomes = await committedOutcomes("after-d");
     await afterCommit(outcomes, 0, { ...bed(), hooks: [] });
     const mark = await readCommitPosition(bed().states.redis, bed().states.namespace, operationScope(0));
@@ -109,22 +110,28 @@ describe("afterCommit", () => {
     expect(hex16ToLsn(mark as string)).toBeLessThanOrEqual(await readWalInsertPosition(poolOf(bed().db)));
 
     const unreported = await committedOutcomes("after-e");
-    const { log } = capturingLogger();
+    const { log, lines } = capturingLogger();
     const away = createRedis({ url: `redis://127.0.0.1:${await freePort()}` }, "commands", log);
+    const stopping = new AbortController();
     try {
       let hookRan = false;
-      await expect(
-        afterCommit(unreported, 0, {
-          ...bed(),
-          states: { ...bed().states, redis: away },
-          log,
-          hooks: [
-            async () => {
-              hookRan = true;
-            },
-          ],
-        }),
-      ).rejects.toThrow();
+      const running = afterCommit(unreported, 0, {
+        ...bed(),
+        states: { ...bed().states, redis: away },
+        log,
+        stopping: stopping.signal,
+        hooks: [
+          async () => {
+            hookRan = true;
+          },
+        ],
+      }).catch((error: unknown) => error);
+      await waitFor(() =>
+        lines.some((line) => line.msg === "cannot publish the commit position yet: retrying"),
+      );
+      expect(hookRan).toBe(false);
+      stopping.abort();
+      expect(await running).toBeInstanceOf(StoppingError);
       expect(hookRan).toBe(false);
       expect(await readPendingState(bed().states, unreported[0]?.id as string)).not.toBeNull();
     } finally {
