@@ -112,45 +112,49 @@ async function seedStandby(): Promise<StandbyServer> {
 }
 
 /**
- * Polls the newest acknowledged operations until each is reported final, and remembers those
- * reported `applied`: what callers have been told, at any moment. One poll per lane at a time.
+ * Follows every acknowledged operation with a long poll (`?wait=`) on connections of its client,
+ * and remembers those reported `applied`, as soon as they are: what callers have been told, at any
+ * moment. Each one reported applied is then read back in its account's entries (served by a
+ * replica when one qualifies): a read that does not show it went back in time.
  */
-/** Polls at a time: one per lane of the default load. */
-const WATCH_LOOPS = 6;
-
 function watchApplied(records: readonly OperationRecord[], pollers: readonly ApiConnection[]) {
   const applied = new Set<string>();
-  /** Operations reported applied that a later read of their account's entries did not show. */
   const stale: string[] = [];
   let entriesRead = 0;
-  const done = new Set<string>();
+  /** The next record each client's loops take (records of lane L belong to client L % 2). */
+  const cursors = [0, 0];
   let stopping = false;
+  const take = (client: number): OperationRecord | undefined => {
+    // Fallen far behind (an outage): skip to the recent ones.
+    if (records.length - (cursors[client] ?? 0) > 400) cursors[client] = records.length - 100;
+    while ((cursors[client] ?? 0) < records.length) {
+      const record = records[cursors[client] ?? 0] as OperationRecord;
+      cursors[client] = (cursors[client] ?? 0) + 1;
+      if (record.id && record.lane % 2 === client) return record;
+    }
+    return undefined;
+  };
   const loop = async (index: number) => {
+    const client = index % 2;
+    const poller = pollers[index] as ApiConnection;
     while (!stopping) {
-      // The oldest of the newest ones not final yet: polled until it is (chasing the newest would
-      // only ever see `accepted`).
-      const next = records.slice(-60).find((r) => r.id && !done.has(r.id) && r.lane % WATCH_LOOPS === index);
+      const next = take(client);
       if (!next?.id) {
         await sleep(5);
         continue;
       }
-      const poller = pollers[next.lane % pollers.length] as ApiConnection;
-      const answer = await poller.get(`/v1/operations/${next.id}`);
-      if (answer.kind !== "answer" || answer.status !== 200) continue;
-      if (answer.body.status === "applied") {
-        applied.add(next.id);
-        // Read after "applied" (from a replica when it qualifies): the account's entries must show it.
-        const entries = await poller.get(`/v1/accounts/${next.userId}/entries?limit=1000`);
-        if (entries.kind === "answer" && entries.status === 200) {
-          entriesRead += 1;
-          const list = Array.isArray(entries.body.entries) ? (entries.body.entries as JsonObject[]) : [];
-          if (!list.some((entry) => entry.operationId === next.id)) stale.push(next.id);
-        }
+      const answer = await poller.get(`/v1/operations/${next.id}?wait=10`);
+      if (answer.kind !== "answer" || answer.status !== 200 || answer.body.status !== "applied") continue;
+      applied.add(next.id);
+      const entries = await poller.get(`/v1/accounts/${next.userId}/entries?limit=1000`);
+      if (entries.kind === "answer" && entries.status === 200) {
+        entriesRead += 1;
+        const list = Array.isArray(entries.body.entries) ? (entries.body.entries as JsonObject[]) : [];
+        if (!list.some((entry) => entry.operationId === next.id)) stale.push(next.id);
       }
-      if (answer.body.status === "applied" || answer.body.status === "rejected") done.add(next.id);
     }
   };
-  const running = Array.from({ length: WATCH_LOOPS }, (_, index) => loop(index));
+  const running = pollers.map((_, index) => loop(index));
   return {
     reportedApplied: () => [...applied],
     staleReads: () => stale,
@@ -224,7 +228,14 @@ try {
     { length: flags.lanes },
     (_, lane) => new ApiConnection(stack?.apiUrl ?? "", key(lane)),
   );
-  const pollers = clients.map((client) => new ApiConnection(stack?.apiUrl ?? "", client.key));
+  // Long polls for the watcher: 16 connections, alternately of each client.
+  const pollers = Array.from(
+    { length: 16 },
+    (_, index) =>
+      new ApiConnection(stack?.apiUrl ?? "", clients[index % clients.length]?.key ?? "", {
+        timeoutMs: 15_000,
+      }),
+  );
   const load = startFaultLoad({
     runId,
     connections,
