@@ -8,10 +8,10 @@ export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "tests/**/*.test.ts"],
     // The fault suite and the soak are runners, not test files (npm run test:faults, npm run soak):
-    // only their pure parts have *.test.ts here. The benchmark measures, on its own command. Two
+    // only their pure parts have *.test.ts here, as has the benchmark's report (tests/bench). Two
     // slow suites have their own commands and CI steps: the built apps in a production install
     // (npm run test:built) and npm start under signals (npm run test:start).
-    exclude: ["tests/bench/**", "tests/built/**", "tests/local/**", "**/node_modules/**", "**/.data/**"],
+    exclude: ["tests/built/**", "tests/local/**", "**/node_modules/**", "**/.data/**"],
     globalSetup: ["tests/harness/global-setup.ts"],
     testTimeout: scaledTimeout(30_000),
     hookTimeout: scaledTimeout(60_000),

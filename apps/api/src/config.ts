@@ -21,8 +21,11 @@ export const apiEnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   /** A key with every scope, created at start when no client has it (local use and tests). */
   BOOTSTRAP_API_KEY: z.string().optional(),
-  /** Concurrent submissions for one partition wait at most this long (ms) to share a queue job. */
-  COALESCE_MAX_WAIT_MS: z.coerce.number().min(0).max(50).default(1),
+  /**
+   * Extra wait (ms) for company before a partition's job is stored when none of its stores is in
+   * flight. 0: at once (group commit: what arrives during a store forms the next job).
+   */
+  COALESCE_MAX_WAIT_MS: z.coerce.number().min(0).max(50).default(0),
   /** Most operations in one queue job. */
   COALESCE_MAX_OPERATIONS: z.coerce.number().int().min(1).max(5000).default(500),
   /**
@@ -31,6 +34,11 @@ export const apiEnvSchema = z.object({
    * of applying instead of growing the backlog. 0 turns it off.
    */
   BACKLOG_MAX_WAITING_JOBS: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  /**
+   * Backpressure too: the next job of a partition is also held while the operations waiting on it
+   * (its waiting jobs times the size of the job being stored) pass this. 0 turns it off.
+   */
+  BACKLOG_MAX_WAITING_OPERATIONS: z.coerce.number().int().min(0).max(10_000_000).default(2000),
   /** Longest a job is held by the backpressure (ms); it is then stored anyway (never refused). */
   BACKLOG_MAX_HOLD_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   /** Submissions get 503 once Redis memory use passes this share of maxmemory. */

@@ -130,6 +130,7 @@ export async function createServices(
   const holds = new ThrottledLog(log, { intervalMs: BACKLOG_HOLD_LOG_INTERVAL_MS });
   const sink = new QueueSink(queueConnection, catalog, states, {
     maxWaitingJobs: config.BACKLOG_MAX_WAITING_JOBS,
+    maxWaitingOperations: config.BACKLOG_MAX_WAITING_OPERATIONS,
     maxHoldMs: config.BACKLOG_MAX_HOLD_MS,
     pollMs: 10,
     onHold: (partition, waiting) => {

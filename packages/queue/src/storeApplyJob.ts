@@ -35,6 +35,9 @@ function refOf(op: QueuedOperation): PendingOperationRef {
  * PARTITIONS changed can a retry queue an old id on another partition's queue: its record is then
  * written after the transaction, on its own slot.
  *
+ * Resolves with the jobs waiting on the partition once this one is stored (an LLEN in the same
+ * transaction): the API's backpressure reads it instead of asking Redis on its own.
+ *
  * Rejects when Redis did not take the transaction: then nothing of it is stored.
  *
  * One quirk of ioredis is handled here: it sends a script as EVAL the first time on a connection and
@@ -44,14 +47,14 @@ function refOf(op: QueuedOperation): PendingOperationRef {
  * reconnects the connection, so that the next transaction sends the script whole again.
  *
  * @example
- * await storeApplyJob(queue, 7, operations, states);
+ * const { waiting } = await storeApplyJob(queue, 7, operations, states);
  */
 export async function storeApplyJob(
   queue: Queue,
   partition: number,
   operations: readonly QueuedOperation[],
   states: OperationStateStore,
-): Promise<void> {
+): Promise<{ waiting: number }> {
   const here = operations.filter((op) => partitionOfOperationId(op.id) === partition).map(refOf);
   const elsewhere = operations.filter((op) => partitionOfOperationId(op.id) !== partition).map(refOf);
   const data: ApplyJob = { v: 1, operations: [...operations] };
@@ -65,12 +68,15 @@ export async function storeApplyJob(
     transaction.hset(write.key, write.fields);
     transaction.expire(write.key, write.ttlSeconds);
   }
+  transaction.llen(queue.toKey("wait"));
   const results = await transaction.exec().catch((error: unknown) => {
     if (/^EXECABORT/.test(errorMessage(error))) client.disconnect(true);
     throw error;
   });
   if (results === null) throw new Error("Redis discarded the transaction storing the job");
-  const [added, ...records] = results;
+  const [added, ...rest] = results;
+  const records = rest.slice(0, -1);
+  const counted = rest[rest.length - 1];
   if (added?.[0]) {
     if (/^NOSCRIPT/.test(added[0].message)) client.disconnect(true);
     // Commands of a transaction that Redis executed are not rolled back when another fails: a
@@ -85,6 +91,7 @@ export async function storeApplyJob(
   const failed = records.find(([error]) => error);
   if (failed?.[0]) throw failed[0];
   if (elsewhere.length > 0) await markAccepted(states, elsewhere);
+  return { waiting: typeof counted?.[1] === "number" ? counted[1] : 0 };
 }
 
 function errorMessage(error: unknown): string {

@@ -3,6 +3,9 @@
  * at batch sizes 1, 100 and 1000, against one transaction per operation (a plain UPDATE ... RETURNING),
  * on a uniform workload over 100k accounts and on one hot account. Same database, same run.
  *
+ * Each case also reports PostgreSQL's CPU per operation (from /proc, when this run started the
+ * server) and the WAL it wrote per operation: what one primary's write rate is made of.
+ *
  * Options: --seconds N (per case, default 5), --quick (2 s per case), --json.
  * Starts its own PostgreSQL (durable settings: fsync and synchronous_commit on) in a temporary folder,
  * or uses DATABASE_URL when set (it then writes accounts named bench-*).
@@ -17,6 +20,7 @@ import { createDatabase, databaseUrl, type PostgresServer, startPostgres } from 
 import type { OperationRequest } from "@accounts/domain";
 import { newQueuedOperation, type QueuedOperation } from "@accounts/domain";
 import type pg from "pg";
+import { treeCpuSeconds } from "../http/measure.ts";
 
 const { values: args } = parseArgs({
   options: { seconds: { type: "string" }, quick: { type: "boolean" }, json: { type: "boolean" } },
@@ -33,6 +37,38 @@ interface CaseResult {
   opsPerSecond: number;
   /** Median time of one batch (or one transaction), ms. */
   p50Ms: number;
+  /** PostgreSQL's CPU (postmaster and backends) per operation, µs; absent on an external database. */
+  postgresUsPerOp?: number;
+  /** WAL written per operation, bytes (pg_current_wal_lsn before and after the case). */
+  walBytesPerOp?: number;
+}
+
+/**
+ * Runs a case and adds what it cost PostgreSQL: CPU from /proc when this run started the server,
+ * and WAL bytes from the server's write position.
+ */
+async function withCost(
+  pool: pg.Pool,
+  postgresPid: number | undefined,
+  run: () => Promise<CaseResult>,
+): Promise<CaseResult> {
+  const lsn = async () =>
+    (await pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]?.lsn ?? "0/0";
+  const cpuBefore = postgresPid ? treeCpuSeconds(postgresPid) : 0;
+  const walBefore = await lsn();
+  const result = await run();
+  const walAfter = await lsn();
+  const cpuAfter = postgresPid ? treeCpuSeconds(postgresPid) : 0;
+  const { rows } = await pool.query<{ bytes: string }>("SELECT pg_wal_lsn_diff($1, $2)::text AS bytes", [
+    walAfter,
+    walBefore,
+  ]);
+  const ops = Math.max(1, result.operations);
+  return {
+    ...result,
+    ...(postgresPid ? { postgresUsPerOp: ((cpuAfter - cpuBefore) * 1e6) / ops } : {}),
+    walBytesPerOp: Number(rows[0]?.bytes ?? 0) / ops,
+  };
 }
 
 let lastProgress = 0;
@@ -158,14 +194,15 @@ async function runBaseline(pool: pg.Pool, workload: "uniform" | "hot"): Promise<
 
 function table(results: CaseResult[]): string {
   const lines = [
-    "| workload | mode | ops/s | vs baseline | p50 per batch (ms) |",
-    "|---|---|---:|---:|---:|",
+    "| workload | mode | ops/s | vs baseline | p50 per batch (ms) | PostgreSQL CPU µs/op | WAL bytes/op |",
+    "|---|---|---:|---:|---:|---:|---:|",
   ];
   for (const r of results) {
     const baseline = results.find((b) => b.workload === r.workload && b.mode.startsWith("baseline"));
     const ratio = baseline ? `${(r.opsPerSecond / baseline.opsPerSecond).toFixed(1)}x` : "";
     lines.push(
-      `| ${r.workload} | ${r.mode} | ${Math.round(r.opsPerSecond).toLocaleString("en-US")} | ${ratio} | ${r.p50Ms.toFixed(2)} |`,
+      `| ${r.workload} | ${r.mode} | ${Math.round(r.opsPerSecond).toLocaleString("en-US")} | ${ratio} | ${r.p50Ms.toFixed(2)} | ` +
+        `${r.postgresUsPerOp === undefined ? "n/a" : Math.round(r.postgresUsPerOp)} | ${Math.round(r.walBytesPerOp ?? 0).toLocaleString("en-US")} |`,
     );
   }
   return lines.join("\n");
@@ -196,8 +233,9 @@ async function main(): Promise<void> {
     await seed(db);
     const results: CaseResult[] = [];
     for (const workload of ["uniform", "hot"] as const) {
-      results.push(await runBaseline(pool, workload));
-      for (const size of [1, 100, 1000]) results.push(await runCore(db, workload, size));
+      results.push(await withCost(pool, server?.pid, () => runBaseline(pool, workload)));
+      for (const size of [1, 100, 1000])
+        results.push(await withCost(pool, server?.pid, () => runCore(db, workload, size)));
     }
     await db.destroy();
     progress("");

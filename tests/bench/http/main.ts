@@ -6,6 +6,8 @@
  *
  * Options: --quick (short phases), --seconds N, --workloads a,b, --connections N, --workers N,
  * --partitions N (default: one per core; PARTITIONS in the environment also sets it), --json,
+ * --report-only <folder> (render a saved run's report again, reportOnly.ts).
+ * --sequential [--requests N]: only the latency of one acknowledgement (sequential.ts).
  * --sync-standby (a streaming standby named in synchronous_standby_names: the cost of replication).
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
@@ -15,20 +17,17 @@ import { cpus as cpus_, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { clientLines, clientTargets } from "./clientReport.ts";
+import { capacitySection } from "./capacity.ts";
+import { clientLines } from "./clientReport.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { appliedStats, drain, treeCpuSeconds } from "./measure.ts";
-import {
-  accepted,
-  type Comparison,
-  cpuTable,
-  htmlReport,
-  markdownTable,
-  type PhaseResult,
-  type Target,
-  targetLines,
-} from "./report.ts";
+import { type PipelineRow, pipelineDelta, pipelineTable, readPipeline } from "./pipeline.ts";
+import { accepted, type Comparison, cpuTable, markdownTable, type PhaseResult } from "./report.ts";
+import { htmlReport } from "./reportHtml.ts";
+import { renderSavedReport } from "./reportOnly.ts";
+import { runSequential, sequentialMarkdown } from "./sequential.ts";
 import { type BenchStack, startBenchStack } from "./stack.ts";
+import { benchTargets, verdictTable } from "./targets.ts";
 import { WORKLOADS, type WorkloadName } from "./workloads.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -42,6 +41,9 @@ const { values: args } = parseArgs({
     "sync-standby": { type: "boolean" },
     partitions: { type: "string" },
     json: { type: "boolean" },
+    "report-only": { type: "string" },
+    sequential: { type: "boolean" },
+    requests: { type: "string" },
   },
 });
 const seconds = Number(args.seconds ?? (args.quick ? 5 : 20));
@@ -97,6 +99,9 @@ function cpuSnapshot(stack: BenchStack): Record<string, number> {
   return snap;
 }
 
+/** How each phase of the system under test moved through the queue (pipeline.ts). */
+const pipelineRows: PipelineRow[] = [];
+
 async function phase(
   stack: BenchStack,
   workload: WorkloadName,
@@ -109,6 +114,8 @@ async function phase(
     `${system} ${workload} ${mode}${options.rate ? ` at ${Math.round(options.rate * batch)} ops/s` : ""}: ${options.seconds} s`,
   );
   const before = cpuSnapshot(stack);
+  const pipelineBefore =
+    system === "accounts" ? await readPipeline(stack.apiUrl, stack.workerUrls, stack.sutPool) : undefined;
   const { result, cpu: loadCpu } = await runLoad({
     url: system === "accounts" ? stack.apiUrl : stack.baselineUrl,
     apiKey: stack.apiKey,
@@ -146,6 +153,16 @@ async function phase(
   progress(`  draining: ${acceptedOps - atEnd.finished} operations queued at the end`);
   await drain(stack.sutPool, result.startedAt, acceptedOps);
   const applied = await appliedStats(stack.sutPool, result.startedAt, result.endedAt);
+  if (pipelineBefore)
+    pipelineRows.push({
+      workload: options.rate ? `${workload} (half rate)` : workload,
+      mode,
+      seconds: elapsed,
+      counters: pipelineDelta(
+        pipelineBefore,
+        await readPipeline(stack.apiUrl, stack.workerUrls, stack.sutPool),
+      ),
+    });
   return {
     workload,
     mode,
@@ -164,6 +181,27 @@ async function main(): Promise<void> {
     env: { ...process.env, PARTITIONS: partitions },
     syncStandby: args["sync-standby"] === true,
   });
+  if (args.sequential) {
+    const requests = Number(args.requests ?? 300);
+    progress(`sequential: one caller, ${requests} awaited POSTs per fsync policy`);
+    try {
+      const results = await runSequential(stack, requests);
+      const markdown = `# One acknowledgement, one sequential caller — ${new Date().toISOString()}\n\n${sequentialMarkdown(results)}\n`;
+      const folder = join(
+        ROOT,
+        "results",
+        "bench",
+        `${new Date().toISOString().replaceAll(":", "-").slice(0, 19)}-sequential`,
+      );
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, "report.md"), markdown);
+      writeFileSync(join(folder, "result.json"), JSON.stringify({ sequential: results }, null, 2));
+      console.log(args.json ? JSON.stringify({ sequential: results }) : markdown);
+    } finally {
+      await stack.stop();
+    }
+    return;
+  }
   const comparisons: Comparison[] = [];
   let halfRate: PhaseResult | undefined;
   try {
@@ -190,58 +228,25 @@ async function main(): Promise<void> {
 }
 
 function report(comparisons: Comparison[], halfRate: PhaseResult | undefined): void {
-  const find = (w: string, m: string) => comparisons.find((c) => c.workload === w && c.mode === m);
-  const targets: Target[] = [];
-  const us = find("uniform", "single");
-  const hs = find("hot", "single");
-  const ub = find("uniform", "batch");
-  if (us)
-    targets.push({
-      name: "single POSTs, uniform: accepted vs baseline",
-      value: accepted(us.accounts) / accepted(us.baseline),
-      threshold: 3,
-      unit: "x",
-      kind: "min",
-    });
-  if (hs)
-    targets.push({
-      name: "single POSTs, hot: applied vs baseline",
-      value: hs.accounts.applied.appliedPerSecond / hs.baseline.applied.appliedPerSecond,
-      threshold: 10,
-      unit: "x",
-      kind: "min",
-    });
-  if (ub && us)
-    targets.push({
-      name: "batch, uniform: applied vs single-operation baseline",
-      value: ub.accounts.applied.appliedPerSecond / us.baseline.applied.appliedPerSecond,
-      threshold: 10,
-      unit: "x",
-      kind: "min",
-    });
-  targets.push(...clientTargets(comparisons));
-  if (halfRate)
-    targets.push({
-      name: "accept→applied p99 at half the max sustained rate",
-      value: halfRate.applied.latencyMs.p99,
-      threshold: 50,
-      unit: " ms",
-      kind: "max",
-    });
+  const targets = benchTargets(comparisons, halfRate);
   const title = `Accounts processor vs naive baseline — ${new Date().toISOString()}`;
   const cpus = cpus_();
   const machine = `machine: ${cpus.length} x ${cpus[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; everything local (PostgreSQL, Redis, API, worker, baseline, load generator); PARTITIONS=${partitions}; ${seconds} s per phase, ${connections} connections (batch: ${Math.max(2, Math.floor(connections / 8))})`;
   const half = halfRate
     ? `\n\nHalf-rate phase (uniform, single, open loop at ${Math.round(halfRate.load.operations / halfRate.load.seconds)} ops/s): accept p99 ${halfRate.load.latencyMs.p99.toFixed(1)} ms, accept→applied p50/p95/p99 ${halfRate.applied.latencyMs.p50.toFixed(1)}/${halfRate.applied.latencyMs.p95.toFixed(1)}/${halfRate.applied.latencyMs.p99.toFixed(1)} ms, errors ${halfRate.load.errors}.`
     : "";
-  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${targetLines(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n`;
+  const markdown = `# ${title}\n\n${machine}\n\nEvery figure: accounts processor / baseline.\n\n${markdownTable(comparisons)}${half}\n\n${clientLines(comparisons)}\n\n## Targets\n\n${verdictTable(targets)}\n\n## CPU per process (cores)\n\n${cpuTable(comparisons)}\n\n## Queue jobs and worker transactions (the phase and its drain)\n\n${pipelineTable(pipelineRows)}\n\n${capacitySection(comparisons)}\n`;
   const folder = join(ROOT, "results", "bench", new Date().toISOString().replaceAll(":", "-").slice(0, 19));
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, "report.md"), markdown);
   writeFileSync(join(folder, "report.html"), htmlReport(title, markdown, comparisons));
-  writeFileSync(join(folder, "result.json"), JSON.stringify({ comparisons, halfRate, targets }, null, 2));
-  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets }));
+  writeFileSync(
+    join(folder, "result.json"),
+    JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }, null, 2),
+  );
+  if (args.json) console.log(JSON.stringify({ comparisons, halfRate, targets, pipeline: pipelineRows }));
   else console.log(`${markdown}\nreport: ${join(folder, "report.html")}`);
 }
 
-await main();
+if (args["report-only"]) console.log(`report: ${renderSavedReport(resolve(args["report-only"]))}`);
+else await main();

@@ -41,6 +41,10 @@ export interface BenchStack {
   apiUrl: string;
   baselineUrl: string;
   apiKey: string;
+  /** The Redis the API and the workers use (the sequential mode switches its fsync policy). */
+  redisUrl: string;
+  /** Where each worker serves /metrics. */
+  workerUrls: string[];
   sutPool: pg.Pool;
   processes: BenchProcess[];
   /** Pid of the PostgreSQL postmaster and of Redis, when this run started them. */
@@ -151,8 +155,11 @@ export async function startBenchStack(options: {
     SHUTDOWN_GRACE_SECONDS: "0",
   };
   launch("api", "api", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
+  const workerUrls: string[] = [];
   for (let i = 0; i < options.workers; i++) {
-    launch(`worker-${i + 1}`, "worker", { ...common, WORKER_METRICS_PORT: String(await freePort()) });
+    const port = await freePort();
+    workerUrls.push(`http://127.0.0.1:${port}`);
+    launch(`worker-${i + 1}`, "worker", { ...common, WORKER_METRICS_PORT: String(port) });
   }
   // The naive baseline is not an app of the repository: it runs from its source.
   const basePort = await freePort();
@@ -189,6 +196,8 @@ export async function startBenchStack(options: {
     apiUrl,
     baselineUrl: base,
     apiKey,
+    redisUrl,
+    workerUrls,
     sutPool: pool,
     processes,
     ...(postgres ? { postgresPid: postgres.pid } : {}),

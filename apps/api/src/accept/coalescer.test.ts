@@ -24,6 +24,22 @@ describe("Coalescer", () => {
     expect(r.jobs).toEqual([{ partition: 3, items: [1, 2, 3, 4] }]);
   });
 
+  it("stores a lone submission at the end of the turn, without waiting for a timer", async () => {
+    const stored: number[][] = [];
+    const c = new Coalescer<number>({
+      maxWaitMs: 0,
+      maxItems: 100,
+      store: async (_partition, items) => {
+        stored.push(items);
+      },
+    });
+    const done = c.submit(0, [1]);
+    expect(stored).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stored).toEqual([[1]]);
+    await done;
+  });
+
   it("keeps partitions apart", async () => {
     const r = recorder();
     const c = new Coalescer<number>({ maxWaitMs: 0, maxItems: 100, store: r.store });

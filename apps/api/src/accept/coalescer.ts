@@ -1,15 +1,21 @@
 /**
- * Coalesces concurrent submissions for the same partition into one queue job.
+ * Coalesces concurrent submissions for the same partition into one queue job: a group commit.
  *
- * Items submitted for a partition wait at most `maxWaitMs` (or until `maxItems` are waiting) and are
- * then stored together by `store`; every submitter's promise settles when that store settles. Per
- * partition at most one store is in flight: items arriving meanwhile form the next job, so under
- * load jobs grow instead of Redis round trips multiplying. Stores of one partition happen one after
- * the other, in submission order: that is the acceptance order the workers apply.
+ * Per partition at most one store is in flight. When none is, what was submitted is stored at the
+ * end of the current event loop turn (with every submission of that turn), without waiting for
+ * company: a lone caller pays one Redis round trip, not a timer. While a store is in flight, new
+ * submissions gather, and they leave as the next job the moment it settles (or when `maxItems` are
+ * waiting). So under load jobs grow with the load instead of Redis round trips multiplying, and at
+ * rest nothing is delayed. Every submitter's promise settles when its job's store settles. Stores of
+ * one partition happen one after the other, in submission order: that is the acceptance order the
+ * workers apply.
  */
 
 export interface CoalescerOptions<T> {
-  /** Longest time (ms) an item waits for company before its job is stored. 0: the next event loop turn. */
+  /**
+   * Extra time (ms) a submission waits for company when no store of its partition is in flight.
+   * 0 (the default of the API): stored at the end of the current event loop turn.
+   */
   maxWaitMs: number;
   /** Most items in one job. */
   maxItems: number;

@@ -54,9 +54,10 @@ export class QueueSink {
   async store(partition: number, operations: QueuedOperation[]): Promise<void> {
     const queue = this.#queues[partition];
     if (!queue) throw new RangeError(`no queue for partition ${partition}`);
-    await this.#gate?.admit(partition);
+    await this.#gate?.admit(partition, operations.length);
     try {
-      await storeApplyJob(queue, partition, operations, this.#states);
+      const { waiting } = await storeApplyJob(queue, partition, operations, this.#states);
+      this.#gate?.observe(partition, waiting);
     } catch (error) {
       // BullMQ sets a Queue's connection up once (it reads INFO). When that failed, as it does on a
       // Redis Cluster that is not ready yet when the API starts (ioredis Cluster reports itself
