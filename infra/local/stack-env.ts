@@ -14,6 +14,11 @@ const schema = z.object({
   SCHEDULER_METRICS_PORT: port.default(9102),
   /** fsync policy of the local Redis's append-only file. */
   REDIS_APPENDFSYNC: z.enum(["always", "everysec", "no"]).default("everysec"),
+  /**
+   * Streaming standbys of the local PostgreSQL (0-3). The first is synchronous (a commit waits for
+   * its flush); the API reads from all of them when recent enough (DATABASE_REPLICA_URLS).
+   */
+  POSTGRES_STANDBYS: z.coerce.number().int().min(0).max(3).default(0),
 });
 
 export type StackEnv = Readonly<z.infer<typeof schema>>;

@@ -19,8 +19,10 @@ import {
   localPostgresDir,
   localRedisDir,
   readStackState,
+  setSynchronousStandbys,
   startPostgres,
   startRedis,
+  startStandby,
   updateStackState,
 } from "@accounts/devstack";
 import { type LocalApp, startLocalApps } from "./local-apps.ts";
@@ -73,6 +75,8 @@ async function main(): Promise<void> {
   if (env.DATABASE_URL) updateStackState(dataDir, { databaseUrl: undefined });
   const archive = stop.servers.postgres?.archive;
   if (stop.stopping) return;
+  const replicaUrls = env.DATABASE_URL ? [] : await startLocalStandbys();
+  if (stop.stopping) return;
 
   say("applying migrations");
   const { applied } = await migrateToLatest(postgresUrl);
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     env: {
       ...process.env,
       DATABASE_URL: postgresUrl,
+      ...(replicaUrls.length > 0 ? { DATABASE_REPLICA_URLS: replicaUrls.join(",") } : {}),
       REDIS_URL: redisUrl,
       PORT: String(env.PORT),
       WORKER_METRICS_PORT: String(env.WORKER_METRICS_PORT),
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
       `  dashboard    ${api}/admin/queues`,
       `  metrics      ${api}/metrics, http://localhost:${env.WORKER_METRICS_PORT}/metrics (worker), http://localhost:${env.SCHEDULER_METRICS_PORT}/metrics (scheduler)`,
       `  PostgreSQL   ${postgresUrl}`,
+      ...replicaUrls.map((url, i) => `  standby ${i + 1}    ${url}${i === 0 ? " (synchronous)" : ""}`),
       ...(archive ? [`  WAL archive  ${archive.repoDir} (npm run ctl -- restore --to TIME|latest)`] : []),
       `  Redis        ${redisUrl}`,
       `  logs         ${logDir}`,
@@ -157,6 +163,43 @@ async function startLocalPostgres(): Promise<string> {
     `PostgreSQL on port ${port} (data in ${localPostgresDir(dataDir)}${created ? `, database ${LOCAL_DATABASE} created` : ""})`,
   );
   return url;
+}
+
+/**
+ * POSTGRES_STANDBYS streaming standbys beside the local PostgreSQL, in `<data>/postgres-standby<N>`
+ * (cloned once with pg_basebackup, each with its replication slot); the first is named in
+ * synchronous_standby_names. With 0, any earlier synchronous setting is cleared (a primary waiting
+ * for a standby that is not started would hang every commit). Returns their database URLs.
+ */
+async function startLocalStandbys(): Promise<string[]> {
+  const primary = stop.servers.postgres;
+  if (!primary) return [];
+  const urls: string[] = [];
+  const names: string[] = [];
+  stop.servers.standbys = [];
+  for (let i = 1; i <= env.POSTGRES_STANDBYS; i++) {
+    say(`starting PostgreSQL standby ${i}`);
+    const standby = await stop.serverStart(
+      startStandby({
+        primary,
+        name: `standby${i}`,
+        dataDir: join(dataDir, `postgres-standby${i}`),
+        logFile: join(logDir, `postgres-standby${i}.log`),
+        settings: { shared_buffers: "128MB", max_connections: "200" },
+        quiet: true,
+      }),
+    );
+    stop.servers.standbys.push(standby);
+    names.push(standby.name);
+    urls.push(localDatabaseUrl(standby.port));
+    if (stop.stopping) return urls;
+  }
+  await setSynchronousStandbys(primary.url, names.slice(0, 1));
+  if (names.length > 0)
+    say(
+      `standbys on ports ${stop.servers.standbys.map((s) => s.port).join(", ")}; ${names[0]} is synchronous`,
+    );
+  return urls;
 }
 
 /** Fails before anything starts when a port the apps need is taken, naming the variable to change. */

@@ -22,7 +22,7 @@ const SAME_SIGNAL_MS = 1000;
  *   through the devstack's exit hook. Only a SIGKILL of this process can leave servers behind.
  */
 export class StopOrder {
-  readonly servers: { postgres?: PostgresServer; redis?: RedisServer } = {};
+  readonly servers: { postgres?: PostgresServer; redis?: RedisServer; standbys?: PostgresServer[] } = {};
   #apps: LocalApp[] = [];
   #stopping = false;
   #stoppingSince = 0;
@@ -80,7 +80,9 @@ export class StopOrder {
     await Promise.all(this.#apps.map((app) => app.process.stop(APP_STOP_TIMEOUT_MS)));
     for (const app of this.#apps) app.closeLog();
     await this.#starting.catch(() => {});
-    const { redis, postgres } = this.servers;
+    const { redis, postgres, standbys = [] } = this.servers;
+    // Standbys first: a primary that waits for a synchronous standby must not lose it before it stops.
+    await Promise.allSettled(standbys.map((standby) => standby.stop()));
     await Promise.allSettled([redis?.stop(), postgres?.stop()]);
     if (this.#apps.length > 0 || redis || postgres) this.#say("stopped");
     process.exit(code);

@@ -52,6 +52,13 @@ export interface AppStackOptions {
   templateDatabase?: string;
   /** Folder of the stack's log file (and its backups and log files). Default: the harness's folder. */
   logDir?: string;
+  /**
+   * The apps reach the database through this port on 127.0.0.1 (a TCP proxy, see tcpProxy.ts)
+   * instead of the admin server's own; `databaseUrl` stays the direct one.
+   */
+  databaseProxyPort?: number;
+  /** The API reads from a replica of the stack's database on this port of 127.0.0.1 (DATABASE_REPLICA_URLS). */
+  replicaProxyPort?: number;
 }
 
 /**
@@ -81,7 +88,12 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
   const common: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseProxyPort
+      ? throughPort(database.url, options.databaseProxyPort)
+      : database.url,
+    ...(options.replicaProxyPort
+      ? { DATABASE_REPLICA_URLS: throughPort(database.url, options.replicaProxyPort) }
+      : {}),
     REDIS_URL: redisUrl,
     QUEUE_NAMESPACE: namespace,
     LOG_LEVEL: "info",
@@ -144,4 +156,12 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     },
     stop,
   };
+}
+
+/** `url` with its host and port replaced by 127.0.0.1:`port`. */
+function throughPort(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.hostname = "127.0.0.1";
+  parsed.port = String(port);
+  return parsed.toString();
 }

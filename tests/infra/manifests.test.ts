@@ -76,6 +76,8 @@ function environmentOf(container: Container): Record<string, string> {
   for (const variable of container.env ?? []) {
     if (variable.value !== undefined) env[variable.name] = variable.value;
     else if (variable.name.endsWith("DATABASE_URL")) env[variable.name] = "postgres://secret@db/accounts";
+    else if (variable.name === "DATABASE_REPLICA_URLS")
+      env[variable.name] = "postgres://secret@db-ro/accounts";
     else if (variable.name === "REDIS_URL") env[variable.name] = "redis://:secret@redis:6379";
     else env[variable.name] = "from-secret";
   }

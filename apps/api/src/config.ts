@@ -81,6 +81,25 @@ export const apiEnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(16 * 1024),
+  /**
+   * Read replicas (comma-separated PostgreSQL URLs). Balances, balance-at-time, entries and final
+   * operations are read from one that replayed past the commit high-water mark and lags by at most
+   * REPLICA_MAX_LAG_SECONDS, else from DATABASE_URL. Empty: every read goes to the primary.
+   */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((url) => url.trim())
+        .filter((url) => url !== ""),
+    )
+    .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ })).max(16)),
+  /** A replica further behind the primary than this (seconds) is not read from. */
+  REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+  /** How often (ms) the API reads each replica's replay position and the primary's WAL position. */
+  REPLICA_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
   ...webhookPolicyEnv,
 });
 

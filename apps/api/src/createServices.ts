@@ -1,10 +1,18 @@
-import { CurrencyCache, createDb, createPool, ensureBootstrapClient } from "@accounts/db";
+import {
+  CurrencyCache,
+  createDb,
+  createPool,
+  ensureBootstrapClient,
+  hex16ToLsn,
+  ReplicaReads,
+} from "@accounts/db";
 import type { QueuedOperation } from "@accounts/domain";
 import {
   catalogOf,
   createRedis,
   type MaintenanceJob,
   operationStatesOf,
+  readCommitPosition,
   redisConfigOf,
 } from "@accounts/queue";
 import {
@@ -37,6 +45,7 @@ import { observeRequests } from "./metrics/observeRequests.ts";
 import { QueueDepthSampler } from "./metrics/queueDepth.ts";
 import { replicaHealth } from "./metrics/redisMemory.ts";
 import { FinishedNotifier } from "./read/finishedNotifier.ts";
+import { defineReplicaMetrics } from "./read/replicaMetrics.ts";
 import { adminMaintenanceRoutes, enqueueOnQueue } from "./routes/adminMaintenance.ts";
 import { deliveriesRoute } from "./routes/deliveries.ts";
 import type { ApiServices } from "./services.ts";
@@ -102,6 +111,21 @@ export async function createServices(
     audit: () => audit.stats(),
     longPolls: () => notifier.waiting(),
   });
+  const replicaMetrics = defineReplicaMetrics(metrics.registry);
+  const reads = new ReplicaReads({
+    primary: db,
+    replicas: config.DATABASE_REPLICA_URLS.map((url, i) => ({ name: replicaName(url, i), url })),
+    commitPosition: async (scope) => {
+      const mark = await readCommitPosition(commands, config.QUEUE_NAMESPACE, scope);
+      return mark === null ? null : hex16ToLsn(mark);
+    },
+    maxLagSeconds: config.REPLICA_MAX_LAG_SECONDS,
+    pollIntervalMs: config.REPLICA_POLL_MS,
+    pool: { max: config.DB_POOL_MAX, applicationName: "accounts-api-replica" },
+    onRead: replicaMetrics.onRead,
+  });
+  replicaMetrics.watch(reads);
+  reads.start();
   const audited = countAuthFailures(audit, metrics.authFailures);
   const failures = new AuthFailureLimiter({ failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
   const holds = new ThrottledLog(log, { intervalMs: BACKLOG_HOLD_LOG_INTERVAL_MS });
@@ -153,6 +177,7 @@ export async function createServices(
 
   const services: ApiServices = {
     db,
+    reads,
     states,
     currencies,
     accept: {
@@ -178,6 +203,9 @@ export async function createServices(
     ready: () => ready,
     health: dependencyHealth({
       database: pool,
+      ...(reads.hasReplicas
+        ? { databaseDetails: () => replicationHealth(reads, config.REPLICA_MAX_LAG_SECONDS) }
+        : {}),
       redis: commands,
       performance: { latencies: { accept: acceptLatency }, thresholdMs: config.HEALTH_P95_THRESHOLD_MS },
       more: { redisReplicas: replicaHealth(commands, config.ACCEPT_MIN_REPLICAS) },
@@ -226,7 +254,35 @@ export async function createServices(
       holds.flush();
       commands.disconnect();
       queueConnection.disconnect();
+      await reads.close();
       await db.destroy();
     },
+  };
+}
+
+/** A replica's name in metrics and /health: host and port of its URL (never its credentials). */
+function replicaName(url: string, index: number): string {
+  try {
+    const parsed = new URL(url);
+    return `${decodeURIComponent(parsed.hostname)}:${parsed.port || "5432"}`;
+  } catch {
+    return `replica-${index + 1}`;
+  }
+}
+
+/** The `database` check's replication part: each replica's lag; degraded when one is not usable. */
+function replicationHealth(reads: ReplicaReads, maxLagSeconds: number) {
+  const replicas = reads.status().map((status) => ({
+    name: status.name,
+    up: status.ok,
+    lagSeconds: status.lagSeconds ?? null,
+    lagBytes: status.lagBytes ?? null,
+    ...(status.error ? { error: status.error } : {}),
+  }));
+  const usable = (r: (typeof replicas)[number]) =>
+    r.up && r.lagSeconds !== null && r.lagSeconds <= maxLagSeconds;
+  return {
+    status: replicas.every(usable) ? ("healthy" as const) : ("degraded" as const),
+    details: { replicationLagSeconds: Math.max(0, ...replicas.map((r) => r.lagSeconds ?? 0)), replicas },
   };
 }

@@ -1,4 +1,4 @@
-import { createDb, createPool, type Db } from "@accounts/db";
+import { createDb, createPool, type Db, ReplicaReads } from "@accounts/db";
 import { freePort } from "@accounts/devstack";
 import { newOperationId } from "@accounts/domain";
 import { createRedis, type RedisClient } from "@accounts/queue";
@@ -31,7 +31,18 @@ afterAll(async () => {
 
 describe("a request meeting an outage", () => {
   it.each([
-    ["PostgreSQL", () => ({ db: closed.db as Db })],
+    [
+      "PostgreSQL",
+      () => ({
+        db: closed.db as Db,
+        reads: new ReplicaReads({
+          primary: closed.db as Db,
+          replicas: [],
+          commitPosition: async () => null,
+          maxLagSeconds: 0,
+        }),
+      }),
+    ],
     ["Redis", () => ({ states: { ...t().api.services.states, redis: closed.redis as RedisClient } })],
   ])("answers 503 with Retry-After when %s is down", async (_, down) => {
     const { api } = t();

@@ -1,4 +1,4 @@
-import type { CurrencyCache, Db } from "@accounts/db";
+import type { CurrencyCache, Db, ReplicaReads } from "@accounts/db";
 import type { Scope } from "@accounts/domain";
 import type { OperationStateStore } from "@accounts/queue";
 import type { MiddlewareHandler } from "hono";
@@ -9,6 +9,8 @@ import type { FinishedNotifier } from "./read/finishedNotifier.ts";
 /** What the routes use, built once by main.ts (or a test) and passed to `createApp`. */
 export interface ApiServices {
   db: Db;
+  /** Reads that may be served by a replica recent enough (balances, entries, final operations). */
+  reads: ReplicaReads;
   states: OperationStateStore;
   accept: AcceptDeps;
   currencies: CurrencyCache;

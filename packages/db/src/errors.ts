@@ -1,3 +1,5 @@
+import { UnreplicatedCommitError } from "./replicas/unreplicatedCommit.ts";
+
 /**
  * The one place that classifies database failures. A retryable failure leaves the batch to be tried
  * again in place (order is kept); anything else is a bug or corrupt data that needs an operator.
@@ -65,6 +67,8 @@ function isConnectionFailure(error: unknown): boolean {
 /** True when the failure is transient: retry the same work later, never reject it. */
 export function isRetryableDatabaseError(error: unknown): boolean {
   if (error instanceof VersionConflictError) return true;
+  // Committed on the primary, maybe not on the standby: run the batch again (it waits once more).
+  if (error instanceof UnreplicatedCommitError) return true;
   const state = sqlState(error);
   return state ? inStates(state, RETRYABLE_SQLSTATES) : isConnectionFailure(error);
 }

@@ -60,6 +60,18 @@ export { migrateToLatest } from "./migrator.ts";
 export { findLastAppliedOperation, type LastOperation } from "./operations/findLastAppliedOperation.ts";
 export { finalOperationOf, findOperation } from "./operations/findOperation.ts";
 export * from "./pool.ts";
+export { hex16ToLsn, lsnToHex16, parseLsn, readWalInsertPosition } from "./replicas/lsn.ts";
+export {
+  type ReadTarget,
+  ReplicaReads,
+  type ReplicaReadsOptions,
+  type ReplicaStatus,
+} from "./replicas/replicaReads.ts";
+export {
+  assertCommitReplicated,
+  isCancelledReplicationWait,
+  UnreplicatedCommitError,
+} from "./replicas/unreplicatedCommit.ts";
 export { deleteOutboxRows } from "./webhooks/deleteOutboxRows.ts";
 export { findOutboxRows } from "./webhooks/findOutboxRows.ts";
 export { findStaleOutbox } from "./webhooks/findStaleOutbox.ts";

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./database.ts";
+import { watchReplicationNotices } from "./replicas/unreplicatedCommit.ts";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -58,6 +59,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   // the pool drops the client when it is released.
   pool.on("connect", (client) => {
     client.on("error", () => {});
+    watchReplicationNotices(client);
   });
   return pool;
 }

@@ -65,4 +65,11 @@ export {
   waitForReplicaSync,
 } from "./redis.ts";
 export { type ExitStatus, livePidFromFile, logTail } from "./server-process.ts";
+export {
+  type StandbyOptions,
+  type StandbyServer,
+  setSynchronousStandbys,
+  startStandby,
+  waitForStreaming,
+} from "./standby.ts";
 export { handOver, postgresRunAs, type SystemAccount } from "./system-account.ts";

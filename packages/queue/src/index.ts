@@ -16,6 +16,13 @@ export {
 } from "./catalog.ts";
 export { closeSettled, type SettlingClosable } from "./closeSettled.ts";
 export {
+  accountScope,
+  commitPositionKey,
+  operationScope,
+  raiseCommitPosition,
+  readCommitPosition,
+} from "./commitPosition.ts";
+export {
   type ConnectionRole,
   createRedis,
   isRedisCommandUnsent,

@@ -8,6 +8,11 @@ import { type PerformanceCheckOptions, performanceCheck } from "./recentLatency.
 export interface HealthDependencies {
   database: { query(text: string): Promise<unknown> };
   redis: { ping(): Promise<unknown> };
+  /**
+   * What the `database` check adds once `SELECT 1` answered: e.g. each read replica's lag, and
+   * `degraded` when one cannot be read from.
+   */
+  databaseDetails?: () => { status: "healthy" | "degraded"; details: Record<string, unknown> };
   /** The `performance` check (see performanceCheck); none when omitted. */
   performance?: PerformanceCheckOptions;
   /** More checks of the process, by name (e.g. the API's `redisReplicas`). */
@@ -27,7 +32,7 @@ export function dependencyHealth(deps: HealthDependencies): () => Promise<Health
   const checks: Record<string, HealthCheck> = {
     database: async () => {
       await deps.database.query("SELECT 1");
-      return undefined;
+      return deps.databaseDetails?.();
     },
     redis: async () => {
       await deps.redis.ping();

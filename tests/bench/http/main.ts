@@ -10,6 +10,7 @@
  * --sequential [--requests N]: only the latency of one acknowledgement (sequential.ts).
  * --replica (a local Redis replica of the benchmark's Redis; with ACCEPT_MIN_REPLICAS=1 in the
  * environment the API waits for it before each 202).
+ * --sync-standby (a streaming standby named in synchronous_standby_names: the cost of replication).
  * Writes results/bench/<time>/{report.md,report.html,result.json}.
  */
 import { spawn } from "node:child_process";
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     workloads: { type: "string" },
     connections: { type: "string" },
     workers: { type: "string" },
+    "sync-standby": { type: "boolean" },
     partitions: { type: "string" },
     json: { type: "boolean" },
     "report-only": { type: "string" },
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
     replica: args.replica ?? false,
     log: progress,
     env: { ...process.env, PARTITIONS: partitions },
+    syncStandby: args["sync-standby"] === true,
   });
   if (args.sequential) {
     const requests = Number(args.requests ?? 300);

@@ -20,8 +20,10 @@ import {
   launchApp,
   type PostgresServer,
   type RedisServer,
+  setSynchronousStandbys,
   startPostgres,
   startRedis,
+  startStandby,
   waitForReplicaSync,
 } from "@accounts/devstack";
 import { newQueuedOperation, type OperationRequest } from "@accounts/domain";
@@ -63,12 +65,15 @@ export async function startBenchStack(options: {
   replica?: boolean;
   log: (line: string) => void;
   env: NodeJS.ProcessEnv;
+  /** A streaming standby beside the local PostgreSQL, named in synchronous_standby_names. */
+  syncStandby?: boolean;
 }): Promise<BenchStack> {
   await buildAppsForTests();
   const folder = mkdtempSync(join(tmpdir(), "accounts-bench-"));
   // PostgreSQL runs as the postgres account when we are root: it must enter the folder.
   chmodSync(folder, 0o755);
   let postgres: PostgresServer | undefined;
+  let standby: PostgresServer | undefined;
   let redis: RedisServer | undefined;
   let replica: RedisServer | undefined;
   let adminUrl = options.env.DATABASE_URL;
@@ -87,6 +92,16 @@ export async function startBenchStack(options: {
       },
     });
     adminUrl = postgres.url;
+    if (options.syncStandby) {
+      options.log("starting a synchronous standby");
+      standby = await startStandby({
+        primary: postgres,
+        dataDir: join(folder, "standby"),
+        name: "standby1",
+        quiet: true,
+      });
+      await setSynchronousStandbys(postgres.url, ["standby1"]);
+    }
   }
   if (!redisUrl) {
     options.log("starting Redis");
@@ -212,6 +227,7 @@ export async function startBenchStack(options: {
       logFile.end();
       await replica?.stop();
       await redis?.stop();
+      await standby?.stop();
       await postgres?.stop();
       if (!options.env.KEEP_BENCH_FOLDER) rmSync(folder, { recursive: true, force: true });
     },

@@ -1,5 +1,6 @@
 import { createMetricsRegistry, type Registry } from "@accounts/runtime";
 import { createApiMetrics } from "../../../apps/api/src/metrics/apiMetrics.ts";
+import { defineReplicaMetrics } from "../../../apps/api/src/read/replicaMetrics.ts";
 import { createMaintenanceMetrics } from "../../../apps/scheduler/src/metrics.ts";
 import { createWorkerMetrics } from "../../../apps/worker/src/metrics.ts";
 
@@ -30,7 +31,9 @@ export function metricCatalog(): Map<string, Set<string>> {
       }
     }
   };
-  add(createApiMetrics(createMetricsRegistry("api")).registry);
+  const api = createApiMetrics(createMetricsRegistry("api")).registry;
+  defineReplicaMetrics(api);
+  add(api);
   add(createWorkerMetrics(createMetricsRegistry("worker")).registry);
   const scheduler = createMetricsRegistry("scheduler");
   createMaintenanceMetrics(scheduler);
@@ -44,5 +47,4 @@ export function metricCatalog(): Map<string, Set<string>> {
 export const EXTERNAL_METRICS: Record<string, string> = {
   up: "Prometheus (one per scrape target)",
   pg_up: "postgres_exporter beside each PostgreSQL pod",
-  pg_replication_lag_seconds: "postgres_exporter (replication collector)",
 };

@@ -1,5 +1,6 @@
 import { getBalanceAt, getBalances } from "@accounts/db";
 import { formatAmount, parseDecimal } from "@accounts/domain";
+import { accountScope } from "@accounts/queue";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
@@ -75,7 +76,7 @@ export function accountBalanceRoutes(services: ApiServices) {
   app.openapi({ ...listRoute, middleware: [scope] }, async (c) => {
     const { userId } = c.req.valid("param");
     const scales = await services.currencies.all();
-    const rows = await getBalances(services.db, userId);
+    const rows = await services.reads.read(accountScope(userId), (db) => getBalances(db, userId));
     const balances = rows.map((row) => {
       const scale = scales.get(row.currency) ?? 0;
       return {
@@ -95,7 +96,9 @@ export function accountBalanceRoutes(services: ApiServices) {
     if (scale === undefined)
       throw new ApiError("unknown_currency", `${currency} is not a registered currency`);
     if (at !== undefined) {
-      const past = await getBalanceAt(services.db, userId, currency, new Date(at));
+      const past = await services.reads.read(accountScope(userId), (db) =>
+        getBalanceAt(db, userId, currency, new Date(at)),
+      );
       return c.json(
         {
           userId,
@@ -107,7 +110,7 @@ export function accountBalanceRoutes(services: ApiServices) {
         200,
       );
     }
-    const [row] = await getBalances(services.db, userId, currency);
+    const [row] = await services.reads.read(accountScope(userId), (db) => getBalances(db, userId, currency));
     return c.json(
       {
         userId,

@@ -1,5 +1,6 @@
 import { listEntries } from "@accounts/db";
 import { formatAmount, parseDecimal } from "@accounts/domain";
+import { accountScope } from "@accounts/queue";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/errors.ts";
 import { newRouter } from "../http/router.ts";
@@ -66,12 +67,14 @@ export function accountEntriesRoute(services: ApiServices) {
         errors: [{ path: "currency", message: `${currency} is not a registered currency` }],
       });
     }
-    const rows = await listEntries(services.db, {
-      userId,
-      limit: limit + 1,
-      ...(currency !== undefined ? { currency } : {}),
-      ...(cursor !== undefined ? { beforeId: Number(cursor) } : {}),
-    });
+    const rows = await services.reads.read(accountScope(userId), (db) =>
+      listEntries(db, {
+        userId,
+        limit: limit + 1,
+        ...(currency !== undefined ? { currency } : {}),
+        ...(cursor !== undefined ? { beforeId: Number(cursor) } : {}),
+      }),
+    );
     const page = rows.slice(0, limit);
     const entries = page.map((row) => {
       const scale = scales.get(row.currency) ?? 0;

@@ -1,17 +1,21 @@
 import { once } from "node:events";
+import { hex16ToLsn, poolOf, readWalInsertPosition } from "@accounts/db";
 import { freePort } from "@accounts/devstack";
 import {
   createRedis,
   finishedChannel,
   markAccepted,
+  operationScope,
   type RedisClient,
+  readCommitPosition,
   readPendingState,
 } from "@accounts/queue";
 import { capturingLogger } from "@accounts/runtime";
-import { harnessRedisUrl } from "@accounts/tests/harness";
+import { harnessRedisUrl, waitFor } from "@accounts/tests/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queuedCredit, useWorkerTestBed } from "../testing/workerTestDeps.ts";
 import { afterCommit } from "./afterCommit.ts";
+import { StoppingError } from "./applyWithRetry.ts";
 
 // What follows a commit, against real Redis: the records a poll reads, the Pub/Sub notice that wakes
 // long polls, and the hooks. The outcomes are as applyOperationBatch returns them.
@@ -93,6 +97,43 @@ describe("afterCommit", () => {
       // Clearing the records, publishing, and the broken hook.
       expect(failures).toHaveLength(3);
       expect(failures.map((line) => (line.err as { message: string }).message)).toContain("hook broke");
+    } finally {
+      away.disconnect();
+    }
+  });
+
+  it("publishes the commit position first; while it cannot, reports nothing and waits (until stopped)", async () => {
+    const outcomes = await committedOutcomes("after-d");
+    await afterCommit(outcomes, 0, { ...bed(), hooks: [] });
+    const mark = await readCommitPosition(bed().states.redis, bed().states.namespace, operationScope(0));
+    expect(mark).not.toBeNull();
+    expect(hex16ToLsn(mark as string)).toBeLessThanOrEqual(await readWalInsertPosition(poolOf(bed().db)));
+
+    const unreported = await committedOutcomes("after-e");
+    const { log, lines } = capturingLogger();
+    const away = createRedis({ url: `redis://127.0.0.1:${await freePort()}` }, "commands", log);
+    const stopping = new AbortController();
+    try {
+      let hookRan = false;
+      const running = afterCommit(unreported, 0, {
+        ...bed(),
+        states: { ...bed().states, redis: away },
+        log,
+        stopping: stopping.signal,
+        hooks: [
+          async () => {
+            hookRan = true;
+          },
+        ],
+      }).catch((error: unknown) => error);
+      await waitFor(() =>
+        lines.some((line) => line.msg === "cannot publish the commit position yet: retrying"),
+      );
+      expect(hookRan).toBe(false);
+      stopping.abort();
+      expect(await running).toBeInstanceOf(StoppingError);
+      expect(hookRan).toBe(false);
+      expect(await readPendingState(bed().states, unreported[0]?.id as string)).not.toBeNull();
     } finally {
       away.disconnect();
     }

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { CurrencyCache, createDb, createPool, type Db } from "@accounts/db";
 import { newQueuedOperation, type OperationRequest, type QueuedOperation } from "@accounts/domain";
 import { createRedis, type OperationStateStore, type RedisClient } from "@accounts/queue";
@@ -30,10 +31,13 @@ export interface WorkerTestBed {
 export function useWorkerTestBed(): () => WorkerTestBed {
   const database = useTestDatabase();
   let current: WorkerTestBed | undefined;
-  beforeAll(() => {
+  beforeAll(async () => {
     const log = createLogger({ service: "test", level: "silent" });
     const db = createDb(createPool(database.url(), { max: 4 }));
     const redis = createRedis({ url: harnessRedisUrl() }, "commands", log);
+    // A commands connection does not queue while connecting: the first test must not race it (the
+    // post-commit publication of the commit position is not best effort, and fails the job).
+    if (redis.status !== "ready") await once(redis, "ready");
     const states = { redis, namespace: uniquePrefix("worker").toLowerCase().slice(0, 32), ttlSeconds: 600 };
     current = {
       db,

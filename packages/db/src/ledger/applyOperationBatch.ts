@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import type { OperationRow } from "../database.ts";
 import { type Db, poolOf } from "../pool.ts";
+import { assertCommitReplicated, forgetReplicationNotices } from "../replicas/unreplicatedCommit.ts";
 import { applyInOrder, balanceWrites } from "./applyInOrder.ts";
 import { findDuplicateKeys } from "./idempotencyKeys.ts";
 import { lookUpStored, storedOutcome, uniqueFresh } from "./lookUpStored.ts";
@@ -57,9 +58,12 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
+    forgetReplicationNotices(client);
     await client.query("BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
     const result = await work(client);
     await client.query("COMMIT");
+    // A cancelled wait for the synchronous standby: committed here, maybe lost in a failover.
+    assertCommitReplicated(client);
     return result;
   } catch (error) {
     await client.query("ROLLBACK").catch((rollbackError: Error) => {
@@ -92,6 +96,8 @@ async function applyInTransaction(
       operations: applied.operations,
       entries: applied.entries,
     });
+  } else if (stored.size > 0) {
+    await awaitStandbyFor(client, stored);
   }
   return inInputOrder(input, applied.outcomes, stored);
 }
@@ -113,6 +119,18 @@ function inInputOrder(
     }
     return storedOutcome(stored.get(op.id) as OperationRow);
   });
+}
+
+/**
+ * Every operation was stored by an earlier run, whose commit's wait for the synchronous standby may
+ * have been cancelled (UnreplicatedCommitError). A transaction that writes no WAL does not wait for
+ * the standby, so its results would be reported without the standby having them. Locking one stored
+ * row writes WAL: this commit then waits for the standby, and WAL is replicated in order, so the
+ * earlier commit is on the standby once it returns. Only on a rerun that found everything stored.
+ */
+async function awaitStandbyFor(client: PoolClient, stored: ReadonlyMap<string, OperationRow>): Promise<void> {
+  const [id] = stored.keys();
+  await client.query("SELECT 1 FROM operations WHERE id = $1 FOR UPDATE", [id]);
 }
 
 /**
