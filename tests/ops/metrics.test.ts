@@ -190,12 +190,15 @@ describe("the scheduler's /metrics", () => {
 });
 
 describe("health", () => {
-  it("the API and the worker report database, redis and performance, and are ready", async () => {
-    for (const base of [stack.apiUrl, workerUrl]) {
+  it("the API and the worker report database, redis and performance (the API also Redis replicas), and are ready", async () => {
+    for (const [base, extra] of [
+      [stack.apiUrl, ["redisReplicas"]],
+      [workerUrl, []],
+    ] as const) {
       const res = await fetch(`${base}/health`);
       const report = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
       expect(res.status, JSON.stringify(report)).toBe(200);
-      expect(Object.keys(report.checks).sort()).toEqual(["database", "performance", "redis"]);
+      expect(Object.keys(report.checks).sort()).toEqual(["database", "performance", "redis", ...extra]);
       expect(report.checks.database?.status).toBe("healthy");
       expect(report.checks.redis?.status).toBe("healthy");
       expect((await fetch(`${base}/ready`)).status).toBe(200);
