@@ -2,8 +2,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AppendFsync, type RedisServer, startRedis, waitForReplicaSync } from "@accounts/devstack";
+import { startTcpProxy, type TcpProxy } from "@accounts/tests/harness";
 import { Redis } from "ioredis";
-import { TcpProxy } from "./tcpProxy.ts";
 
 /**
  * The queue Redis of the host-loss faults: a master and a replica, each on a machine of its own (a
@@ -43,8 +43,8 @@ export class RedisPair {
 
   /** Starts a replica of `master` (a running server of this folder's run) and the two proxies. */
   static async start(master: RedisServer, dir: string, fsync: AppendFsync): Promise<RedisPair> {
-    const address = await TcpProxy.start(master.port);
-    const link = await TcpProxy.start(master.port);
+    const address = await startTcpProxy({ targetPort: master.port });
+    const link = await startTcpProxy({ targetPort: master.port });
     const replica = await startRedis({
       dataDir: join(dir, "redis-replica-0"),
       appendfsync: fsync,
@@ -87,8 +87,8 @@ export class RedisPair {
     } finally {
       admin.disconnect();
     }
-    this.#address.moveTo(promoted.port);
-    this.#link.moveTo(promoted.port);
+    this.#address.retarget(promoted.port);
+    this.#link.retarget(promoted.port);
     this.#generation += 1;
     const fresh = await startRedis({
       dataDir: join(this.#dir, `redis-replica-${this.#generation}`),

@@ -14,10 +14,12 @@ export interface TcpProxyOptions {
 }
 
 /**
- * The one address apps reach PostgreSQL through, in tests: a TCP proxy on 127.0.0.1 whose target
- * can be moved (as an operator moves a Kubernetes service to the promoted standby). Moving it or
- * cutting it closes every connection in flight, as a machine that is gone would: data still held
- * back by the delay is dropped, never delivered.
+ * The one address apps reach a server through, in the fault suites: a TCP proxy on 127.0.0.1 whose
+ * target can be moved (as an operator moves a Kubernetes service to the promoted PostgreSQL standby,
+ * or Sentinel a Redis master's address to the promoted replica). Moving it or cutting it closes
+ * every connection in flight, as a machine that is gone would: data still held back (by the delay,
+ * or by {@link TcpProxy.hold}) is dropped, never delivered. As a replication link it can lag
+ * (`downstreamDelayMs`) or stop ({@link TcpProxy.hold}).
  *
  * @example
  * const proxy = await startTcpProxy({ targetPort: primary.port });
@@ -36,6 +38,7 @@ export class TcpProxy {
   readonly #server: Server;
   readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
   #port = 0;
+  #held = false;
 
   constructor(options: TcpProxyOptions) {
     this.#targetPort = options.targetPort;
@@ -66,8 +69,17 @@ export class TcpProxy {
     this.cut();
   }
 
-  /** Closes every connection in flight (held-back data is dropped). */
+  /**
+   * Stops forwarding in both directions until {@link cut}: what arrives meanwhile is dropped, so a
+   * held stream is never resumed half-way (a replication link that stopped).
+   */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** Closes every connection in flight (held-back data is dropped); forwarding resumes for new ones. */
   cut(): void {
+    this.#held = false;
     for (const pair of this.#pairs) {
       pair.client.destroy();
       pair.upstream.destroy();
@@ -91,21 +103,27 @@ export class TcpProxy {
     };
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
-    client.pipe(upstream);
+    // By hand rather than pipe(): a held connection must drop bytes, not buffer them for later.
+    client.on("data", (chunk: Buffer) => {
+      if (!this.#held) upstream.write(chunk);
+    });
     const delay = this.#delay;
     if (!delay) {
-      upstream.pipe(client);
+      upstream.on("data", (chunk: Buffer) => {
+        if (!this.#held) client.write(chunk);
+      });
       return;
     }
     // Delayed, in order: each chunk waits its own delay after the one before it was sent.
     let chain = Promise.resolve();
     upstream.on("data", (chunk: Buffer) => {
+      if (this.#held) return;
       const wait = delay.min + Math.random() * (delay.max - delay.min);
       const due = Date.now() + wait;
       chain = chain.then(async () => {
         const left = due - Date.now();
         if (left > 0) await sleep(left);
-        if (!client.destroyed) client.write(chunk);
+        if (!client.destroyed && !this.#held) client.write(chunk);
       });
     });
   }
