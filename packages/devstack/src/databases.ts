@@ -94,8 +94,13 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl, application_name: "accounts-devstack" });
+/** Runs `work` on a connection of its own to `adminUrl` (closed after, whatever happens). */
+export async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    connectionString: adminUrl,
+    application_name: "accounts-devstack",
+    connectionTimeoutMillis: 5_000,
+  });
   client.on("error", () => {});
   await client.connect();
   try {

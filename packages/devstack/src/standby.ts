@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import pg from "pg";
+import { withAdmin } from "./databases.ts";
 import { type PostgresServer, startPostgres } from "./postgres.ts";
 import { logTail, spawnServer } from "./server-process.ts";
 import { handOver, postgresRunAs } from "./system-account.ts";
@@ -80,7 +80,7 @@ const AT_LEAST_THE_PRIMARYS = [
 ];
 
 async function settingsAStandbyNeeds(primaryUrl: string): Promise<Record<string, string>> {
-  const { rows } = await withClient(primaryUrl, (client) =>
+  const { rows } = await withAdmin(primaryUrl, (client) =>
     client.query<{ name: string; setting: string }>(
       "SELECT name, setting FROM pg_settings WHERE name = ANY($1)",
       [AT_LEAST_THE_PRIMARYS],
@@ -127,7 +127,7 @@ async function cloneFromPrimary(options: StandbyOptions, dataDir: string, logFil
 
 /** A slot left by an earlier standby of the same name would hold WAL forever and make -C fail. */
 async function dropSlot(primaryUrl: string, name: string): Promise<void> {
-  await withClient(primaryUrl, (client) =>
+  await withAdmin(primaryUrl, (client) =>
     client.query(
       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active",
       [name],
@@ -147,13 +147,13 @@ export async function setSynchronousStandbys(
 ): Promise<void> {
   for (const name of names) if (!NAME.test(name)) throw new Error(`bad standby name ${name}`);
   const value = names.length > 0 ? `ANY 1 (${names.join(", ")})` : "";
-  await withClient(primaryUrl, async (client) => {
+  await withAdmin(primaryUrl, async (client) => {
     await client.query(`ALTER SYSTEM SET synchronous_standby_names = '${value}'`);
     await client.query("SELECT pg_reload_conf()");
   });
   const deadline = Date.now() + timeoutMs;
   while (names.length > 0) {
-    const { rows } = await withClient(primaryUrl, (client) =>
+    const { rows } = await withAdmin(primaryUrl, (client) =>
       client.query(
         "SELECT 1 FROM pg_stat_replication WHERE application_name = ANY($1) AND sync_state IN ('sync', 'quorum')",
         [names],
@@ -177,7 +177,7 @@ export async function waitForStreaming(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = await withClient(primaryUrl, (client) =>
+    const state = await withAdmin(primaryUrl, (client) =>
       client.query<{ state: string; sync_state: string }>(
         "SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1",
         [standbyName],
@@ -191,19 +191,8 @@ export async function waitForStreaming(
 }
 
 async function promote(url: string): Promise<void> {
-  await withClient(url, async (client) => {
+  await withAdmin(url, async (client) => {
     const { rows } = await client.query<{ done: boolean }>("SELECT pg_promote(true, 60) AS done");
     if (!rows[0]?.done) throw new Error("pg_promote() did not finish within 60 s");
   });
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on("error", () => {});
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }

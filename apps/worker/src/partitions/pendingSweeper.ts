@@ -13,6 +13,7 @@ import {
 } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
 import { Queue } from "bullmq";
+import { startPeriodic } from "../periodic.ts";
 
 export interface PendingSweepDeps {
   db: Db;
@@ -124,42 +125,18 @@ export function startPendingSweeper(
   deps: PendingSweepDeps,
   options: PendingSweepOptions & { intervalMs: number },
 ): PendingSweeper {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<PendingSweepResult> | undefined;
-  let closed = false;
-  const sweepNow = () => {
-    running ??= sweepPending(deps, options).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const schedule = () => {
-    if (closed) return;
-    timer = setTimeout(() => {
-      sweepNow()
-        .then(({ cleared, lost }) => {
-          if (lost.length > 0) {
-            deps.log.error(
-              { lost: lost.length, operations: lost.slice(0, 20).map((op) => op.id) },
-              "acknowledged operations whose queue job is gone: reported failed (lost), never applied",
-            );
-          }
-          if (cleared > 0) deps.log.warn({ cleared }, "pending records of final operations dropped");
-        })
-        .catch((error: unknown) =>
-          deps.log.warn({ err: error }, "pending sweep failed; retried at the next tick"),
-        )
-        .finally(schedule);
-    }, options.intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    sweepNow,
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => {});
+  const periodic = startPeriodic(() => sweepPending(deps, options), {
+    intervalMs: options.intervalMs,
+    onResult: ({ cleared, lost }) => {
+      if (lost.length > 0) {
+        deps.log.error(
+          { lost: lost.length, operations: lost.slice(0, 20).map((op) => op.id) },
+          "acknowledged operations whose queue job is gone: reported failed (lost), never applied",
+        );
+      }
+      if (cleared > 0) deps.log.warn({ cleared }, "pending records of final operations dropped");
     },
-  };
+    onError: (error) => deps.log.warn({ err: error }, "pending sweep failed; retried at the next tick"),
+  });
+  return { sweepNow: periodic.runNow, close: periodic.close };
 }

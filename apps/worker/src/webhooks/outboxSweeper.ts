@@ -1,4 +1,5 @@
 import { findStaleOutbox, tryLockOutboxSweep } from "@accounts/db";
+import { type Periodic, startPeriodic } from "../periodic.ts";
 import { type NotifyDeps, owedFromOutbox, queueNotifications } from "./dispatchNotifications.ts";
 
 export interface OutboxSweepOptions {
@@ -46,48 +47,22 @@ export function startOutboxSweeper(
   options: OutboxSweepOptions & { intervalMs: number },
 ): OutboxSweeper {
   const batchSize = options.batchSize ?? 500;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let closed = false;
-
-  async function drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const queued = await sweepOutbox(deps, { ...options, batchSize });
-      total += queued;
-      if (queued < batchSize || closed) return total;
-    }
-  }
-
-  function sweepNow(): Promise<number> {
-    running ??= drain().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  function schedule() {
-    if (closed) return;
-    timer = setTimeout(() => {
-      sweepNow()
-        .then((queued) => {
-          if (queued > 0) deps.log.warn({ queued }, "outbox sweeper queued notifications a worker had left");
-        })
-        .catch((error: unknown) =>
-          deps.log.warn({ err: error }, "outbox sweep failed; retried at the next tick"),
-        )
-        .finally(schedule);
-    }, options.intervalMs);
-    timer.unref();
-  }
-  schedule();
-
-  return {
-    sweepNow,
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      await running?.catch(() => 0);
+  const periodic: Periodic<number> = startPeriodic(
+    async () => {
+      let total = 0;
+      for (;;) {
+        const queued = await sweepOutbox(deps, { ...options, batchSize });
+        total += queued;
+        if (queued < batchSize || periodic.closed) return total;
+      }
     },
-  };
+    {
+      intervalMs: options.intervalMs,
+      onResult: (queued) => {
+        if (queued > 0) deps.log.warn({ queued }, "outbox sweeper queued notifications a worker had left");
+      },
+      onError: (error) => deps.log.warn({ err: error }, "outbox sweep failed; retried at the next tick"),
+    },
+  );
+  return { sweepNow: periodic.runNow, close: periodic.close };
 }
