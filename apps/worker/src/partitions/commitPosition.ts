@@ -1,8 +1,7 @@
 import { type Db, lsnToHex16, type OperationOutcome, poolOf, readWalInsertPosition } from "@accounts/db";
 import { accountScope, type OperationStateStore, operationScope, raiseCommitPosition } from "@accounts/queue";
 import type { Logger } from "@accounts/runtime";
-import { StoppingError } from "./applyWithRetry.ts";
-import { pause, retryDelayMs } from "./backoff.ts";
+import { retryInPlace } from "./retryInPlace.ts";
 
 /**
  * Publishes the commit high-water marks (see packages/queue commitPosition.ts) after a batch
@@ -27,9 +26,8 @@ export async function publishCommitPosition(
 }
 
 /**
- * {@link publishCommitPosition} until it succeeds: a database or Redis outage right after the commit
- * is waited out in place (a failed job would leave its operations unreported), and a stopping
- * worker hands the job back (StoppingError: it runs again, finds its operations stored, publishes).
+ * {@link publishCommitPosition} until it succeeds (retryInPlace.ts): a failed job would leave its
+ * operations unreported, and a stopping worker hands the job back.
  */
 export async function publishCommitPositionInPlace(
   db: Db,
@@ -38,19 +36,9 @@ export async function publishCommitPositionInPlace(
   partition: number,
   options: { log: Logger; stopping?: AbortSignal | undefined },
 ): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await publishCommitPosition(db, states, outcomes, partition);
-      return;
-    } catch (error) {
-      if (options.stopping?.aborted) throw new StoppingError("worker stopping");
-      if (attempt === 1 || attempt % 20 === 0) {
-        options.log.warn(
-          { err: error, partition, attempt },
-          "cannot publish the commit position yet: retrying",
-        );
-      }
-      await pause(retryDelayMs(attempt), options.stopping);
-    }
-  }
+  await retryInPlace(
+    () => publishCommitPosition(db, states, outcomes, partition),
+    "cannot publish the commit position yet",
+    { ...options, partition },
+  );
 }
