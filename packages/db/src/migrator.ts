@@ -1,6 +1,7 @@
 import { Kysely, type MigrationResult, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
 import { migrations } from "./migrations/index.ts";
+import { createPool } from "./pool.ts";
 
 /** Any constant: the advisory lock that serialises migration runners across processes. */
 const MIGRATION_LOCK = 7_734_001;
@@ -20,11 +21,12 @@ export interface MigrateOutcome {
  */
 export async function migrateToLatest(connectionString: string): Promise<MigrateOutcome> {
   const lockClient = new pg.Client({ connectionString, application_name: "accounts-migrate-lock" });
-  await lockClient.connect();
-  const pool = new pg.Pool({ connectionString, max: 1 });
-  // The server may end an idle connection (it is shutting down): not a reason to crash the process.
-  pool.on("error", () => {});
+  // The server may end a connection at any moment (it is shutting down: npm start stopped during
+  // migrations): the query in flight fails, which is not a reason to crash the process.
   lockClient.on("error", () => {});
+  await lockClient.connect();
+  // createPool listens on its idle and its checked-out clients alike (pool.ts).
+  const pool = createPool(connectionString, { max: 1, applicationName: "accounts-migrate" });
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   try {
     await lockClient.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
