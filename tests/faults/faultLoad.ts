@@ -53,6 +53,18 @@ export interface LoadOptions {
 }
 
 /** A running load: lanes that each submit for their own accounts, one submission at a time. */
+/**
+ * The usual load of the fault suites (tests/faults/main.ts and primaryLoss.ts): 6 accounts per lane,
+ * 10 % of submissions never retried, 10 % in batches, 20 % of the time a poll, retries for 2 min.
+ */
+export const USUAL_FAULT_LOAD = {
+  accountsPerLane: 6,
+  noRetryShare: 0.1,
+  batchShare: 0.1,
+  pollShare: 0.2,
+  retryDeadlineMs: 120_000,
+} as const satisfies Partial<LoadOptions>;
+
 export interface FaultLoad {
   readonly records: readonly OperationRecord[];
   /** Attempts by label (`202`, `503`, `connection`...). */

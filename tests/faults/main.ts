@@ -17,7 +17,7 @@ import {
   injectFault,
   waitUntilHealthy,
 } from "./faultInjector.ts";
-import { startFaultLoad } from "./faultLoad.ts";
+import { startFaultLoad, USUAL_FAULT_LOAD } from "./faultLoad.ts";
 import { failuresOf, renderReport } from "./faultReport.ts";
 import { RedisPair } from "./hostLoss.ts";
 import { countLeftAccepted, loseMasterWithWorkersPaused, runHostLossControl } from "./hostLossControl.ts";
@@ -104,13 +104,9 @@ try {
   const load = startFaultLoad({
     runId,
     connections,
-    accountsPerLane: 6,
+    ...USUAL_FAULT_LOAD,
     rate: flags.rate,
-    noRetryShare: 0.1,
-    batchShare: 0.1,
-    pollShare: 0.2,
     random,
-    retryDeadlineMs: 120_000,
   });
 
   const schedule: (FaultKind | "host")[] = kinds.flatMap((kind) =>

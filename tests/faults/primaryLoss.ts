@@ -27,7 +27,7 @@ import { seededRandom } from "../loadKit/random.ts";
 import { table } from "../loadKit/textTable.ts";
 import { checkRun, waitForDrain } from "./checkRun.ts";
 import { waitUntilHealthy } from "./faultInjector.ts";
-import { type OperationRecord, startFaultLoad } from "./faultLoad.ts";
+import { type OperationRecord, startFaultLoad, USUAL_FAULT_LOAD } from "./faultLoad.ts";
 import { failuresOf, renderReport } from "./faultReport.ts";
 
 // The primary-loss suite: `npm run test:faults:primary -- --losses 20`. The apps reach PostgreSQL
@@ -239,13 +239,9 @@ try {
   const load = startFaultLoad({
     runId,
     connections,
-    accountsPerLane: 6,
+    ...USUAL_FAULT_LOAD,
     rate: flags.rate,
-    noRetryShare: 0.1,
-    batchShare: 0.1,
-    pollShare: 0.2,
     random,
-    retryDeadlineMs: 120_000,
   });
   const watcher = watchApplied(load.records, pollers);
   await waitFor(() => load.acknowledged() >= 100, { timeoutMs: 60_000, message: "the load warmed up" });
