@@ -8,13 +8,9 @@
  * load generator's, apart from the system under test.
  */
 import { AccountsClient, type FetchLike } from "@accounts/client";
+import { latencySummary } from "./latency.ts";
 import type { LoadResult, LoadSpec } from "./loadgen.ts";
 import { requestGenerator } from "./workloads.ts";
-
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-}
 
 /** Closed loop: `spec.connections` callers submit one operation each, again and again, until the deadline. */
 export async function runClientLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -56,7 +52,6 @@ export async function runClientLoad(spec: LoadSpec): Promise<LoadResult> {
   );
   const endedAt = Date.now();
   await accounts.close();
-  const sorted = Float64Array.from(latencies).sort();
   const submits = ok + errors;
   return {
     // One "request" here is one submit call: the table's figures are per operation, as for single POSTs.
@@ -66,12 +61,7 @@ export async function runClientLoad(spec: LoadSpec): Promise<LoadResult> {
     errors,
     statuses,
     seconds: (endedAt - startedAt) / 1000,
-    latencyMs: {
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
-      max: sorted.length ? (sorted[sorted.length - 1] as number) : 0,
-    },
+    latencyMs: latencySummary(latencies),
     timeline: Array.from({ length: Math.ceil(spec.seconds) }, (_, i) => timeline[i] ?? 0),
     startedAt,
     endedAt,

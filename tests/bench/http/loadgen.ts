@@ -7,6 +7,7 @@
  */
 import { Pool } from "undici";
 import { runClientLoad } from "./clientMode.ts";
+import { latencySummary } from "./latency.ts";
 import { requestGenerator, type WorkloadName } from "./workloads.ts";
 
 export interface LoadSpec {
@@ -39,11 +40,6 @@ export interface LoadResult {
   endedAt: number;
   /** HTTP requests made (client mode, where one submit is not one request). */
   httpRequests?: number;
-}
-
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
@@ -111,7 +107,6 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   }
   const endedAt = Date.now();
   await pool.close();
-  const sorted = Float64Array.from(latencies).sort();
   return {
     requests,
     operations: requests * spec.batch,
@@ -119,12 +114,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     errors,
     statuses,
     seconds: (endedAt - startedAt) / 1000,
-    latencyMs: {
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
-      max: sorted.length ? (sorted[sorted.length - 1] as number) : 0,
-    },
+    latencyMs: latencySummary(latencies),
     timeline: Array.from({ length: Math.ceil(spec.seconds) }, (_, i) => timeline[i] ?? 0),
     startedAt,
     endedAt,
